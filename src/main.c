@@ -1,0 +1,574 @@
+/* main.c -- the logscrub command: parses options and runs one of three
+ * jobs: the filter (files or stdin to stdout or -o FILE), --in-place
+ * rewriting, or the anonip-compatible front end.  Scrubbing itself is the
+ * library's (logscrub.h); reading and writing are io.c's.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "anonip.h"
+#include "io.h"
+#include "logscrub.h"
+
+#define DEFAULT_MAX_LINE ((size_t)1 << 20)
+#define OUTPUT_MODE 0640
+
+static volatile sig_atomic_t got_hup, got_term;
+
+static void on_signal(int sig)
+{
+    if (sig == SIGHUP)
+        got_hup = 1;
+    else
+        got_term = 1;
+}
+
+struct options {
+    const char *output;
+    bool gzip, in_place, keep_private, line_buffered, stats;
+    unsigned ipv4_prefix, ipv6_prefix;
+    size_t max_line;
+};
+
+/* Everything one run of the filter shares. */
+struct run {
+    const struct options *opt;
+    ls_worker *worker;
+    reader *in;
+    writer *out;
+    int out_fd;
+    bool flush_each_line; /* --line-buffered */
+    bool need_nl;         /* the last line written had no '\n' */
+    uint64_t bytes_out;   /* of finished outputs (in-place files) */
+    int rc;               /* exit status so far */
+};
+
+static void errmsg(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("logscrub: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static void usage(FILE *f)
+{
+    fputs("Usage: logscrub [OPTIONS] [FILE...]\n"
+          "       logscrub --in-place [OPTIONS] FILE...\n"
+          "       logscrub --compat=anonip [ANONIP OPTIONS]\n"
+          "Truncate every IPv4 and IPv6 address in log lines.  Reads FILEs (gzip\n"
+          "detected automatically) or standard input; writes standard output.\n"
+          "\n"
+          "  -o, --output FILE     append to FILE (created mode 0640); SIGHUP reopens it\n"
+          "  -z, --gzip            gzip-compress the output\n"
+          "      --in-place        rewrite each FILE safely (gzip input stays gzip)\n"
+          "      --ipv4-prefix N   keep N leading bits of IPv4 addresses (0-32, default 24)\n"
+          "      --ipv6-prefix N   keep N leading bits of IPv6 addresses (0-128, default 48)\n"
+          "      --keep-private    leave private, loopback, link-local, unspecified and\n"
+          "                        documentation addresses unchanged\n"
+          "      --max-line SIZE   longest line kept whole, e.g. 64K (default 1M);\n"
+          "                        longer lines are cut and marked\n"
+          "      --line-buffered   flush the output after every line\n"
+          "      --stats           print counters to standard error at exit\n"
+          "      --compat=anonip   accept anonip 1.1's options and output (first argument)\n"
+          "  -h, --help            show this help and exit\n"
+          "  -V, --version         show the version and exit\n"
+          "\n"
+          "Exit status: 0 ok, 64 usage, 66 cannot open input, 70 internal error,\n"
+          "73 cannot create output, 74 input/output error.  See logscrub(1).\n",
+          f);
+}
+
+/* Parses a decimal number within [0, max]; false on anything else. */
+static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+    if (*s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || *end != '\0' || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Parses "N", "NK", "NM" or "NG" (binary multiples). */
+static bool parse_size(const char *s, size_t *out)
+{
+    if (*s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno)
+        return false;
+    unsigned shift = 0;
+    switch (*end) {
+    case '\0': break;
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    default: return false;
+    }
+    if (*end != '\0' || v == 0 || v > (IO_MAX_LINE_LIMIT >> shift))
+        return false;
+    *out = (size_t)(v << shift);
+    return true;
+}
+
+/* Records a write failure: quiet for a closed pipe, a message otherwise. */
+static void write_failed(struct run *run)
+{
+    int e = writer_errno(run->out);
+    if (e == EPIPE) {
+        got_term = 1; /* stop reading; nobody is listening */
+        if (run->rc == EX_OK)
+            run->rc = -EPIPE;
+        return;
+    }
+    errmsg("%s: write error: %s", run->opt->output ? run->opt->output : "standard output",
+           strerror(e));
+    run->rc = EX_IOERR;
+}
+
+static void flush_before_read(void *arg)
+{
+    struct run *run = arg;
+    if (run->rc == EX_OK && writer_flush(run->out) < 0)
+        write_failed(run);
+}
+
+/* Writes one scrubbed line.  Returns false after a write error. */
+static bool emit(struct run *run, const rline *l)
+{
+    const char *out;
+    size_t out_len;
+    char marker[64];
+    size_t marker_len = 0;
+    size_t keep = l->len;
+    bool nl = l->nl;
+
+    if (l->cut || l->interrupted) {
+        /* Fail closed: keep whole words only, so no address or other token
+         * is split into pieces the scanner cannot recognise. */
+        while (keep > 0 && l->p[keep - 1] != ' ' && l->p[keep - 1] != '\t')
+            keep--;
+        uint64_t gone = l->dropped + (l->len - keep);
+        marker_len = (size_t)snprintf(marker, sizeof marker, "[logscrub: %" PRIu64 " bytes cut]",
+                                      gone);
+        ls_worker_count_fail_closed(run->worker);
+        if (l->interrupted)
+            nl = true; /* the next writer must not continue this line */
+    }
+    ls_scrub(run->worker, l->p, keep, &out, &out_len); /* on failure out is a marker */
+
+    if (run->need_nl && writer_put(run->out, "\n", 1) < 0)
+        goto fail;
+    run->need_nl = false;
+    if (writer_put(run->out, out, out_len) < 0 ||
+        (marker_len && writer_put(run->out, marker, marker_len) < 0))
+        goto fail;
+    if (nl) {
+        if (writer_put(run->out, "\n", 1) < 0)
+            goto fail;
+    } else {
+        run->need_nl = true; /* written only if another line follows */
+    }
+    if (run->flush_each_line && writer_flush(run->out) < 0)
+        goto fail;
+    return true;
+fail:
+    write_failed(run);
+    return false;
+}
+
+/* Reopens -o after SIGHUP.  The old file stays in use if the new one cannot
+ * be opened, so no line is lost either way. */
+static void reopen_output(struct run *run)
+{
+    got_hup = 0;
+    if (run->opt->output == NULL)
+        return;
+    int fd = open(run->opt->output, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, OUTPUT_MODE);
+    if (fd < 0) {
+        errmsg("%s: cannot reopen: %s; still writing to the old file", run->opt->output,
+               strerror(errno));
+        return;
+    }
+    if (writer_finish(run->out) < 0) {
+        close(fd);
+        write_failed(run);
+        return;
+    }
+    close(run->out_fd);
+    run->out_fd = fd;
+    writer_reset(run->out, fd);
+}
+
+/* Filters one input into run->out.  Returns false when the run must stop. */
+static bool filter(struct run *run, int fd, const char *name)
+{
+    rline l;
+    reader_open(run->in, fd, name);
+    for (;;) {
+        if (got_hup)
+            reopen_output(run);
+        if (got_term)
+            reader_stop(run->in);
+        int rc = reader_next(run->in, &l);
+        if (rc == RD_LINE) {
+            if (!emit(run, &l))
+                return false;
+        } else if (rc == RD_EOF) {
+            return run->rc == EX_OK;
+        } else if (rc == RD_ERR) {
+            errmsg("%s", reader_error(run->in));
+            run->rc = EX_IOERR;
+            return false;
+        } else if (run->rc != EX_OK) { /* RD_INTR after a failed flush */
+            return false;
+        }
+    }
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void print_stats(const struct run *run, double seconds)
+{
+    ls_counters c;
+    ls_worker_counters(run->worker, &c);
+    uint64_t in = reader_bytes(run->in);
+    fprintf(stderr,
+            "logscrub: stats: lines=%" PRIu64 " bytes_in=%" PRIu64 " bytes_out=%" PRIu64
+            " ipv4=%" PRIu64 " ipv6=%" PRIu64 " kept=%" PRIu64 " fail_closed=%" PRIu64
+            " seconds=%.3f mb_per_s=%.1f\n",
+            c.lines, in, run->bytes_out + (run->out ? writer_bytes(run->out) : 0), c.ipv4, c.ipv6, c.kept,
+            c.fail_closed, seconds, seconds > 0 ? (double)in / 1e6 / seconds : 0.0);
+}
+
+/* Is the output something a person or a program is waiting on? */
+static bool interactive(int fd)
+{
+    struct stat st;
+    return isatty(fd) || (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode));
+}
+
+/* The filter: FILEs (or stdin) to stdout or -o. */
+static int run_filter(struct run *run, char **files, int nfiles)
+{
+    const struct options *opt = run->opt;
+    run->out_fd = STDOUT_FILENO;
+    if (opt->output) {
+        run->out_fd = open(opt->output, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, OUTPUT_MODE);
+        if (run->out_fd < 0) {
+            errmsg("%s: cannot open for writing: %s", opt->output, strerror(errno));
+            return EX_CANTCREAT;
+        }
+    }
+    run->out = writer_new(run->out_fd, opt->gzip);
+    if (run->out == NULL) {
+        errmsg("out of memory");
+        return EX_SOFTWARE;
+    }
+    run->flush_each_line = opt->line_buffered;
+    if (!opt->line_buffered && interactive(run->out_fd))
+        reader_on_refill(run->in, flush_before_read, run);
+
+    static char *stdin_only[] = {"-"};
+    if (nfiles == 0) {
+        files = stdin_only;
+        nfiles = 1;
+    }
+    for (int k = 0; k < nfiles && run->rc == EX_OK && !got_term; k++) {
+        bool is_stdin = strcmp(files[k], "-") == 0;
+        int fd = is_stdin ? STDIN_FILENO : open(files[k], O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            errmsg("%s: %s", files[k], strerror(errno));
+            run->rc = EX_NOINPUT;
+            break;
+        }
+        filter(run, fd, is_stdin ? "standard input" : files[k]);
+        if (!is_stdin)
+            close(fd);
+    }
+    if (run->rc == EX_OK || run->rc == EX_NOINPUT) {
+        if (writer_finish(run->out) < 0)
+            write_failed(run);
+    }
+    if (opt->output && close(run->out_fd) < 0 && run->rc == EX_OK) {
+        errmsg("%s: %s", opt->output, strerror(errno));
+        run->rc = EX_IOERR;
+    }
+    return run->rc == -EPIPE ? EX_OK : run->rc;
+}
+
+/* Rewrites one file through a temporary file in the same directory.  On any
+ * failure the temporary file is removed and the original is untouched. */
+static int in_place_one(struct run *run, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        errmsg("%s: %s", path, strerror(errno));
+        return EX_NOINPUT;
+    }
+    struct stat st;
+    unsigned char magic[2];
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        errmsg("%s: not a regular file", path);
+        close(fd);
+        return EX_NOINPUT;
+    }
+    bool gz = pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+
+    char *dcopy = strdup(path), *bcopy = strdup(path);
+    char tmp[PATH_MAX];
+    bool tmp_made = false;
+    int tfd = -1, rc = EX_OK;
+    if (dcopy == NULL || bcopy == NULL) {
+        errmsg("out of memory");
+        rc = EX_SOFTWARE;
+        goto cleanup;
+    }
+    const char *dir = dirname(dcopy);
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s/.%s.logscrub.XXXXXX", dir, basename(bcopy)) >=
+        sizeof tmp) {
+        errmsg("%s: path too long", path);
+        rc = EX_CANTCREAT;
+        goto cleanup;
+    }
+    tfd = mkostemp(tmp, O_CLOEXEC);
+    if (tfd < 0) {
+        errmsg("%s: cannot create temporary file: %s", path, strerror(errno));
+        rc = EX_CANTCREAT;
+        goto cleanup;
+    }
+    tmp_made = true;
+    run->out = writer_new(tfd, gz || run->opt->gzip);
+    if (run->out == NULL) {
+        errmsg("out of memory");
+        rc = EX_SOFTWARE;
+        goto cleanup;
+    }
+    run->out_fd = tfd;
+    run->need_nl = false;
+    run->rc = EX_OK;
+    bool ok = filter(run, fd, path);
+    if (ok && got_term) {
+        errmsg("%s: interrupted; file left unchanged", path);
+        rc = EX_TEMPFAIL;
+        goto cleanup;
+    }
+    if (!ok) {
+        rc = run->rc == -EPIPE ? EX_IOERR : run->rc;
+        goto cleanup;
+    }
+    if (writer_finish(run->out) < 0) {
+        errmsg("%s: cannot write temporary file: %s", path, strerror(writer_errno(run->out)));
+        rc = EX_IOERR;
+        goto cleanup;
+    }
+    if (fchmod(tfd, st.st_mode & 07777) < 0 ||
+        ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
+         fchown(tfd, st.st_uid, st.st_gid) < 0)) {
+        errmsg("%s: cannot keep mode or owner: %s", path, strerror(errno));
+        rc = EX_CANTCREAT;
+        goto cleanup;
+    }
+    if (fsync(tfd) < 0 || close(tfd) < 0) {
+        tfd = -1;
+        errmsg("%s: cannot write temporary file: %s", path, strerror(errno));
+        rc = EX_IOERR;
+        goto cleanup;
+    }
+    tfd = -1;
+    if (rename(tmp, path) < 0) {
+        errmsg("%s: cannot replace: %s", path, strerror(errno));
+        rc = EX_CANTCREAT;
+        goto cleanup;
+    }
+    tmp_made = false;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd); /* the rename is durable; failure here loses nothing */
+        close(dfd);
+    }
+cleanup:
+    if (tfd >= 0)
+        close(tfd);
+    if (tmp_made)
+        unlink(tmp);
+    if (run->out)
+        run->bytes_out += writer_bytes(run->out);
+    writer_free(run->out);
+    run->out = NULL;
+    close(fd);
+    free(dcopy);
+    free(bcopy);
+    return rc;
+}
+
+static int run_in_place(struct run *run, char **files, int nfiles)
+{
+    for (int k = 0; k < nfiles; k++) {
+        int rc = in_place_one(run, files[k]);
+        if (rc != EX_OK)
+            return rc;
+    }
+    return EX_OK;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal; /* no SA_RESTART: a blocked read returns */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+enum { OPT_IN_PLACE = 256, OPT_V4, OPT_V6, OPT_KEEP_PRIVATE, OPT_MAX_LINE, OPT_LINE_BUFFERED,
+       OPT_STATS, OPT_COMPAT };
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strncmp(argv[1], "--compat", 8) == 0) {
+        const char *mode = argv[1][8] == '=' ? argv[1] + 9 : NULL;
+        if (mode && strcmp(mode, "anonip") == 0) {
+            argv[1] = argv[0];
+            return anonip_main(argc - 1, argv + 1);
+        }
+        errmsg("--compat takes 'anonip' as --compat=anonip");
+        return EX_USAGE;
+    }
+
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"gzip", no_argument, NULL, 'z'},
+        {"in-place", no_argument, NULL, OPT_IN_PLACE},
+        {"ipv4-prefix", required_argument, NULL, OPT_V4},
+        {"ipv6-prefix", required_argument, NULL, OPT_V6},
+        {"keep-private", no_argument, NULL, OPT_KEEP_PRIVATE},
+        {"max-line", required_argument, NULL, OPT_MAX_LINE},
+        {"line-buffered", no_argument, NULL, OPT_LINE_BUFFERED},
+        {"stats", no_argument, NULL, OPT_STATS},
+        {"compat", required_argument, NULL, OPT_COMPAT},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}};
+    struct options opt = {.ipv4_prefix = LS_DEFAULT_IPV4_PREFIX,
+                          .ipv6_prefix = LS_DEFAULT_IPV6_PREFIX,
+                          .max_line = DEFAULT_MAX_LINE};
+    unsigned long v;
+    int c;
+    opterr = 0; /* our own one-line messages below */
+    while ((c = getopt_long(argc, argv, ":o:zhV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': opt.output = optarg; break;
+        case 'z': opt.gzip = true; break;
+        case OPT_IN_PLACE: opt.in_place = true; break;
+        case OPT_V4:
+            if (!parse_uint(optarg, 32, &v)) {
+                errmsg("--ipv4-prefix: expected a number from 0 to 32");
+                return EX_USAGE;
+            }
+            opt.ipv4_prefix = (unsigned)v;
+            break;
+        case OPT_V6:
+            if (!parse_uint(optarg, 128, &v)) {
+                errmsg("--ipv6-prefix: expected a number from 0 to 128");
+                return EX_USAGE;
+            }
+            opt.ipv6_prefix = (unsigned)v;
+            break;
+        case OPT_KEEP_PRIVATE: opt.keep_private = true; break;
+        case OPT_MAX_LINE:
+            if (!parse_size(optarg, &opt.max_line)) {
+                errmsg("--max-line: expected a size from 1 to 256M, such as 64K or 1M");
+                return EX_USAGE;
+            }
+            break;
+        case OPT_LINE_BUFFERED: opt.line_buffered = true; break;
+        case OPT_STATS: opt.stats = true; break;
+        case OPT_COMPAT:
+            errmsg("--compat=anonip must be the first argument");
+            return EX_USAGE;
+        case 'h': usage(stdout); return EX_OK;
+        case 'V': printf("logscrub %s\n", ls_version()); return EX_OK;
+        case ':':
+            errmsg("option '%s' needs a value; see --help", argv[optind - 1]);
+            return EX_USAGE;
+        default:
+            if (optopt)
+                errmsg("unknown option '-%c'; see --help", optopt);
+            else
+                errmsg("unknown option '%s'; see --help", argv[optind - 1]);
+            return EX_USAGE;
+        }
+    }
+    char **files = argv + optind;
+    int nfiles = argc - optind;
+    if (opt.in_place && opt.output) {
+        errmsg("--in-place and --output cannot be used together");
+        return EX_USAGE;
+    }
+    if (opt.in_place && nfiles == 0) {
+        errmsg("--in-place needs at least one FILE");
+        return EX_USAGE;
+    }
+
+    ls_policy *policy = ls_policy_new();
+    if (policy == NULL || ls_policy_set_prefixes(policy, opt.ipv4_prefix, opt.ipv6_prefix) ||
+        ls_policy_set_keep_private(policy, opt.keep_private)) {
+        errmsg("out of memory");
+        ls_policy_free(policy);
+        return EX_SOFTWARE;
+    }
+    struct run run = {.opt = &opt, .rc = EX_OK};
+    run.worker = ls_worker_new(policy);
+    run.in = reader_new(opt.max_line);
+    if (run.worker == NULL || run.in == NULL) {
+        errmsg("out of memory");
+        ls_worker_free(run.worker);
+        reader_free(run.in);
+        ls_policy_free(policy);
+        return EX_SOFTWARE;
+    }
+    install_signals();
+    double t0 = now();
+    int rc = opt.in_place ? run_in_place(&run, files, nfiles) : run_filter(&run, files, nfiles);
+    if (opt.stats)
+        print_stats(&run, now() - t0);
+    writer_free(run.out);
+    reader_free(run.in);
+    ls_worker_free(run.worker);
+    ls_policy_free(policy);
+    return rc;
+}

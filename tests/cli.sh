@@ -1,0 +1,686 @@
+#!/bin/bash
+# tests/cli.sh -- the logscrub command line: every option, input/output form
+# and error path, checked byte for byte against what the spec promises.
+# Exit codes are sysexits: 64 usage, 66 input missing, 73 cannot create
+# output, 74 I/O error.
+
+. "$(dirname "$0")/lib.sh"
+require gzip cmp diff stat
+require_logscrub
+
+umask 022
+
+# mk FILE TEXT: writes printf '%b' TEXT to FILE (so \n, \r, \0, \xff work).
+mk() {
+    printf '%b' "$2" >"$1"
+}
+
+SECRET=SECRET-c4f3
+L1='203.0.113.195 - - [10/Oct/2023:13:55:36 +0000] "GET / HTTP/1.1" 200 5\n'
+S1='203.0.113.0 - - [10/Oct/2023:13:55:36 +0000] "GET / HTTP/1.1" 200 5\n'
+mk "$T/one.log" "$L1"
+
+# ---------------------------------------------------------------- inputs --
+
+t_begin "stdin to stdout"
+ls_run <"$T/one.log"
+expect_rc 0
+expect_out_str "$S1"
+expect_err_empty
+t_end
+
+t_begin "FILE argument"
+ls_run "$T/one.log" </dev/null
+expect_rc 0
+expect_out_str "$S1"
+expect_err_empty
+t_end
+
+t_begin "'-' reads stdin"
+ls_run - <"$T/one.log"
+expect_rc 0
+expect_out_str "$S1"
+t_end
+
+mk "$T/a.log" '198.51.100.7 a1\n198.51.100.8 a2\n'
+mk "$T/b.log" '2001:db8:abcd:12::1 b1\n'
+mk "$T/c.log" '192.0.2.1 c1\n'
+t_begin "several files in order, '-' among them"
+ls_run "$T/a.log" - "$T/c.log" <"$T/b.log"
+expect_rc 0
+expect_out_str '198.51.100.0 a1\n198.51.100.0 a2\n2001:db8:abcd:: b1\n192.0.2.0 c1\n'
+t_end
+
+mk "$T/nonl1.log" '198.51.100.7 first'
+mk "$T/nonl2.log" 'second 192.0.2.200'
+t_begin "missing final newline between files gets one, the last stays missing"
+ls_run "$T/nonl1.log" "$T/nonl2.log" "$T/nonl1.log"
+expect_rc 0
+expect_out_str '198.51.100.0 first\nsecond 192.0.2.0\n198.51.100.0 first'
+t_end
+
+: >"$T/empty.log"
+t_begin "empty files add nothing"
+ls_run "$T/empty.log" "$T/c.log" "$T/empty.log"
+expect_rc 0
+expect_out_str '192.0.2.0 c1\n'
+t_end
+
+t_begin "empty stdin gives empty output"
+ls_run </dev/null
+expect_rc 0
+expect_out_empty
+expect_err_empty
+t_end
+
+# ---------------------------------------------------------------- -o ------
+
+t_begin "-o appends to an existing file, stdout stays empty"
+mk "$T/app.log" 'old line 192.0.2.9\n'
+ls_run -o "$T/app.log" <"$T/one.log"
+expect_rc 0
+expect_out_empty
+mk "$T/expected" "old line 192.0.2.9\n$S1"
+expect_same "$T/expected" "$T/app.log"
+ls_run --output "$T/app.log" <"$T/one.log"
+expect_rc 0
+mk "$T/expected" "old line 192.0.2.9\n$S1$S1"
+expect_same "$T/expected" "$T/app.log"
+t_end
+
+t_begin "-o creates the file with mode 0640"
+rm -f "$T/new.log"
+ls_run -o "$T/new.log" <"$T/one.log"
+expect_rc 0
+expect_mode "$T/new.log" 640
+mk "$T/expected" "$S1"
+expect_same "$T/expected" "$T/new.log"
+t_end
+
+t_begin "-o keeps the mode of an existing file"
+mk "$T/m604.log" ''
+chmod 604 "$T/m604.log"
+ls_run -o "$T/m604.log" <"$T/one.log"
+expect_rc 0
+expect_mode "$T/m604.log" 604
+t_end
+
+# ---------------------------------------------------------------- gzip ----
+
+t_begin "-z output is gzip and round-trips through gzip -dc"
+ls_run -z <"$T/one.log"
+expect_rc 0
+if [ "$(head -c 2 "$T/out" | od -An -tx1 | tr -d ' \n')" != 1f8b ]; then
+    t_fail "stdout does not start with the gzip magic 1f 8b"
+fi
+gzip -dc <"$T/out" >"$T/dec" 2>"$T/gzerr" || t_fail "gzip -dc failed: $(cat "$T/gzerr")"
+mk "$T/expected" "$S1"
+expect_same "$T/expected" "$T/dec"
+t_end
+
+t_begin "-z -o appends a gzip member; the file decompresses to both runs"
+rm -f "$T/z.gz"
+ls_run -z -o "$T/z.gz" <"$T/one.log"
+expect_rc 0
+ls_run --gzip -o "$T/z.gz" <"$T/c.log"
+expect_rc 0
+expect_out_empty
+expect_mode "$T/z.gz" 640
+gzip -t "$T/z.gz" 2>"$T/gzerr" || t_fail "gzip -t failed: $(cat "$T/gzerr")"
+gzip -dc <"$T/z.gz" >"$T/dec" 2>/dev/null
+mk "$T/expected" "${S1}192.0.2.0 c1\n"
+expect_same "$T/expected" "$T/dec"
+t_end
+
+t_begin "-z with a missing final newline keeps it missing"
+ls_run -z "$T/nonl2.log"
+expect_rc 0
+gzip -dc <"$T/out" >"$T/dec" 2>/dev/null
+mk "$T/expected" 'second 192.0.2.0'
+expect_same "$T/expected" "$T/dec"
+t_end
+
+gzip -c <"$T/a.log" >"$T/a.log.gz"
+gzip -c <"$T/b.log" >"$T/b.log.gz"
+t_begin "gzip input detected by magic (FILE)"
+ls_run "$T/a.log.gz"
+expect_rc 0
+expect_out_str '198.51.100.0 a1\n198.51.100.0 a2\n'
+expect_err_empty
+t_end
+
+t_begin "gzip input detected by magic (stdin)"
+ls_run <"$T/a.log.gz"
+expect_rc 0
+expect_out_str '198.51.100.0 a1\n198.51.100.0 a2\n'
+t_end
+
+t_begin "gzip input detected without a .gz name"
+cp "$T/a.log.gz" "$T/rotated.1"
+ls_run "$T/rotated.1"
+expect_rc 0
+expect_out_str '198.51.100.0 a1\n198.51.100.0 a2\n'
+t_end
+
+t_begin "multi-member gzip (cat a.gz b.gz)"
+cat "$T/a.log.gz" "$T/b.log.gz" >"$T/multi.gz"
+ls_run "$T/multi.gz"
+expect_rc 0
+expect_out_str '198.51.100.0 a1\n198.51.100.0 a2\n2001:db8:abcd:: b1\n'
+ls_run <"$T/multi.gz"
+expect_rc 0
+expect_out_str '198.51.100.0 a1\n198.51.100.0 a2\n2001:db8:abcd:: b1\n'
+t_end
+
+t_begin "gzip and plain files mixed"
+gzip -c <"$T/nonl1.log" >"$T/nonl1.log.gz"
+ls_run "$T/c.log" "$T/nonl1.log.gz" "$T/b.log"
+expect_rc 0
+expect_out_str '192.0.2.0 c1\n198.51.100.0 first\n2001:db8:abcd:: b1\n'
+t_end
+
+# A gzip stream with the secret inside, then damaged two ways.
+awk -v s="$SECRET" 'BEGIN { for (i = 0; i < 2000; i++)
+    printf "%s 203.0.113.%d line %d %s\n", s, i % 250, i, s }' >"$T/secret.log"
+gzip -c <"$T/secret.log" >"$T/secret.gz"
+size=$(stat -c %s "$T/secret.gz")
+head -c $((size / 2)) "$T/secret.gz" >"$T/trunc.gz"
+cp "$T/secret.gz" "$T/corrupt.gz"
+printf '\xde\xad\xbe\xef\xde\xad\xbe\xef' |
+    dd of="$T/corrupt.gz" bs=1 seek=$((size / 3)) conv=notrunc status=none
+head -c 12 "$T/secret.gz" >"$T/header-only.gz"
+
+for kind in trunc corrupt header-only; do
+    t_begin "$kind gzip input: exit 74, one error line without content"
+    ls_run "$T/$kind.gz"
+    expect_rc 74
+    expect_err_line
+    expect_err_lacks "$SECRET"
+    expect_err_lacks "203.0.113."
+    expect_file_lacks "$T/out" "203.0.113.1 "
+    t_end
+done
+
+t_begin "corrupt gzip on stdin: exit 74"
+ls_run <"$T/corrupt.gz"
+expect_rc 74
+expect_err_line
+expect_err_lacks "$SECRET"
+t_end
+
+# ---------------------------------------------------------------- in-place
+
+t_begin "--in-place plain file: scrubbed, mode and owner kept, no temp left"
+mkdir "$T/ip"
+mk "$T/ip/access.log" "$L1"'no address here\n'
+chmod 604 "$T/ip/access.log"
+owner_before=$(stat -c %U:%G "$T/ip/access.log")
+if [ "$(id -u)" -eq 0 ]; then
+    chown 65534:65534 "$T/ip/access.log"
+    owner_before=65534:65534
+fi
+ls_run --in-place "$T/ip/access.log"
+expect_rc 0
+expect_out_empty
+expect_err_empty
+mk "$T/expected" "$S1"'no address here\n'
+expect_same "$T/expected" "$T/ip/access.log"
+expect_mode "$T/ip/access.log" 604
+if [ "$(id -u)" -eq 0 ]; then
+    owner_after=$(stat -c %u:%g "$T/ip/access.log")
+else
+    owner_after=$(stat -c %U:%G "$T/ip/access.log")
+fi
+[ "$owner_after" = "$owner_before" ] || t_fail "owner changed: $owner_before -> $owner_after"
+left=$(ls -A "$T/ip")
+[ "$left" = access.log ] || t_fail "directory should hold only access.log, holds: $left"
+t_end
+
+t_begin "--in-place .gz stays gzip"
+mkdir "$T/ipz"
+mk "$T/ipz/plain" "$L1"'tail 2001:DB8:ABCD:12::1\n'
+gzip -c <"$T/ipz/plain" >"$T/ipz/access.log.gz"
+rm "$T/ipz/plain"
+chmod 640 "$T/ipz/access.log.gz"
+ls_run --in-place "$T/ipz/access.log.gz"
+expect_rc 0
+expect_out_empty
+if [ "$(head -c 2 "$T/ipz/access.log.gz" | od -An -tx1 | tr -d ' \n')" != 1f8b ]; then
+    t_fail "rewritten file is not gzip any more"
+fi
+gzip -dc <"$T/ipz/access.log.gz" >"$T/dec" 2>/dev/null || t_fail "gzip -dc of rewritten file failed"
+mk "$T/expected" "$S1"'tail 2001:db8:abcd::\n'
+expect_same "$T/expected" "$T/dec"
+expect_mode "$T/ipz/access.log.gz" 640
+left=$(ls -A "$T/ipz")
+[ "$left" = access.log.gz ] || t_fail "directory should hold only access.log.gz, holds: $left"
+t_end
+
+t_begin "--in-place several files, last line without newline kept so"
+mkdir "$T/ip2"
+mk "$T/ip2/x.log" '192.0.2.77 x'
+mk "$T/ip2/y.log" '192.0.2.78 y\n'
+ls_run --in-place "$T/ip2/x.log" "$T/ip2/y.log"
+expect_rc 0
+mk "$T/expected" '192.0.2.0 x'
+expect_same "$T/expected" "$T/ip2/x.log"
+mk "$T/expected" '192.0.2.0 y\n'
+expect_same "$T/expected" "$T/ip2/y.log"
+t_end
+
+t_begin "--in-place failure (read-only directory): exit 73, original untouched"
+mkdir "$T/ro"
+mk "$T/ro/access.log" "$L1"
+chmod 644 "$T/ro/access.log"
+cp "$T/ro/access.log" "$T/ro-orig"
+ino_before=$(stat -c %i "$T/ro/access.log")
+if [ "$(id -u)" -eq 0 ]; then
+    # root ignores directory permissions: run as nobody in a nobody-owned dir.
+    chown -R 65534:65534 "$T/ro"
+    chmod 555 "$T/ro"
+    chmod o+x "$T"
+    setpriv --reuid=65534 --regid=65534 --clear-groups \
+        "$LOGSCRUB" --in-place "$T/ro/access.log" >"$T/out" 2>"$T/err"
+    RC=$?
+else
+    chmod 555 "$T/ro"
+    ls_run --in-place "$T/ro/access.log"
+fi
+expect_rc 73
+expect_err_line
+expect_err_lacks "203.0.113"
+expect_same "$T/ro-orig" "$T/ro/access.log"
+[ "$(stat -c %i "$T/ro/access.log")" = "$ino_before" ] || t_fail "file was replaced"
+left=$(ls -A "$T/ro")
+[ "$left" = access.log ] || t_fail "directory should hold only access.log, holds: $left"
+chmod 755 "$T/ro"
+t_end
+
+t_begin "--in-place on corrupt gzip: exit 74, original untouched, no temp left"
+mkdir "$T/ipc"
+cp "$T/corrupt.gz" "$T/ipc/bad.gz"
+ls_run --in-place "$T/ipc/bad.gz"
+expect_rc 74
+expect_err_line
+expect_err_lacks "$SECRET"
+expect_same "$T/corrupt.gz" "$T/ipc/bad.gz"
+left=$(ls -A "$T/ipc")
+[ "$left" = bad.gz ] || t_fail "directory should hold only bad.gz, holds: $left"
+t_end
+
+t_begin "--in-place with -o: usage error 64, file untouched"
+cp "$T/one.log" "$T/ipo.log"
+ls_run --in-place -o "$T/ipo-out.log" "$T/ipo.log"
+expect_rc 64
+expect_err_line
+expect_same "$T/one.log" "$T/ipo.log"
+[ ! -e "$T/ipo-out.log" ] || t_fail "-o file was created"
+t_end
+
+t_begin "--in-place without FILE: usage error 64"
+ls_run --in-place <"$T/one.log"
+expect_rc 64
+expect_err_line
+expect_out_empty
+t_end
+
+t_begin "--in-place missing FILE: exit 66"
+ls_run --in-place "$T/no-such-file.log"
+expect_rc 66
+expect_err_line
+expect_err_has no-such-file.log
+t_end
+
+# ---------------------------------------------------------------- errors --
+
+t_begin "missing input file: exit 66, message names the file, no content"
+mk "$T/sec.log" "$SECRET 203.0.113.9 $SECRET\n"
+ls_run "$T/sec.log" "$T/missing-input.log"
+expect_rc 66
+expect_err_line
+expect_err_has missing-input.log
+expect_err_lacks "$SECRET"
+expect_file_lacks "$T/out" "203.0.113.9"
+t_end
+
+t_begin "unwritable -o (no such directory): exit 73"
+ls_run -o "$T/no-such-dir/out.log" <"$T/sec.log"
+expect_rc 73
+expect_err_line
+expect_err_lacks "$SECRET"
+expect_out_empty
+t_end
+
+t_begin "-o naming a directory: exit 73"
+mkdir -p "$T/adir"
+ls_run -o "$T/adir" <"$T/sec.log"
+expect_rc 73
+expect_err_line
+expect_out_empty
+t_end
+
+if [ -w /dev/full ]; then
+    t_begin "write error (-o /dev/full): exit 74, no content in message"
+    ls_run -o /dev/full <"$T/sec.log"
+    expect_rc 74
+    expect_err_line
+    expect_err_lacks "$SECRET"
+    t_end
+
+    t_begin "write error (stdout is /dev/full): exit 74"
+    "$LOGSCRUB" <"$T/sec.log" >/dev/full 2>"$T/err"
+    RC=$?
+    expect_rc 74
+    expect_err_line
+    expect_err_lacks "$SECRET"
+    t_end
+fi
+
+for bad in "--ipv4-prefix 33" "--ipv6-prefix 129" "--ipv4-prefix abc" \
+    "--ipv6-prefix x48" "--ipv4-prefix -1" "--ipv4-prefix 24x" \
+    "--ipv4-prefix=" "--ipv6-prefix 1e2" "--max-line abc" "--max-line 12Q" \
+    "--bogus" "-q" "--compat=nosuch"; do
+    t_begin "usage error: $bad -> 64"
+    # shellcheck disable=SC2086 # word splitting wanted
+    ls_run $bad <"$T/sec.log"
+    expect_rc 64
+    expect_err_line
+    expect_err_lacks "$SECRET"
+    expect_out_empty
+    t_end
+done
+
+t_begin "option missing its value (--ipv4-prefix at the end) -> 64"
+ls_run --ipv4-prefix <"$T/sec.log"
+expect_rc 64
+expect_err_line
+expect_out_empty
+t_end
+
+# ---------------------------------------------------------------- prefixes
+
+mk "$T/pfx.log" '203.0.113.195 2001:db8:abcd:12:3456::1 ::ffff:192.0.2.33\n'
+pfx() { # pfx "ARGS" EXPECTED
+    t_begin "prefix ${1:-(defaults)}"
+    # shellcheck disable=SC2086
+    ls_run $1 <"$T/pfx.log"
+    expect_rc 0
+    expect_out_str "$2"
+    expect_err_empty
+    t_end
+}
+pfx "" '203.0.113.0 2001:db8:abcd:: ::ffff:192.0.2.0\n'
+pfx "--ipv4-prefix 16" '203.0.0.0 2001:db8:abcd:: ::ffff:192.0.0.0\n'
+pfx "--ipv4-prefix=16" '203.0.0.0 2001:db8:abcd:: ::ffff:192.0.0.0\n'
+pfx "--ipv4-prefix 0" '0.0.0.0 2001:db8:abcd:: ::ffff:0.0.0.0\n'
+pfx "--ipv4-prefix 32" '203.0.113.195 2001:db8:abcd:: ::ffff:192.0.2.33\n'
+pfx "--ipv4-prefix 20" '203.0.112.0 2001:db8:abcd:: ::ffff:192.0.0.0\n'
+pfx "--ipv6-prefix 32" '203.0.113.0 2001:db8:: ::ffff:192.0.2.0\n'
+pfx "--ipv6-prefix 64" '203.0.113.0 2001:db8:abcd:12:: ::ffff:192.0.2.0\n'
+pfx "--ipv6-prefix 36" '203.0.113.0 2001:db8:a000:: ::ffff:192.0.2.0\n'
+pfx "--ipv6-prefix 0" '203.0.113.0 :: ::ffff:192.0.2.0\n'
+pfx "--ipv6-prefix 128" '203.0.113.0 2001:db8:abcd:12:3456::1 ::ffff:192.0.2.0\n'
+pfx "--ipv4-prefix 32 --ipv6-prefix 128" '203.0.113.195 2001:db8:abcd:12:3456::1 ::ffff:192.0.2.33\n'
+
+t_begin "--ipv6-prefix 8 truncates one-group forms (x::, [x::]:port, x::%zone)"
+mk "$T/xcc.log" '2a01:: x [2a01::]:443 fe80::%eth0 ff02:: 2a01::1\n'
+ls_run --ipv6-prefix 8 <"$T/xcc.log"
+expect_rc 0
+expect_out_str '2a00:: x [2a00::]:443 fe00::%eth0 ff00:: 2a00::\n'
+t_end
+
+t_begin "prefix /32 and /128 still rewrite to canonical text"
+mk "$T/canon.log" '192.030.000.006 2001:DB8:0:0:0:0:0:1 ::FFFF:C000:0221\n'
+ls_run --ipv4-prefix 32 --ipv6-prefix 128 <"$T/canon.log"
+expect_rc 0
+expect_out_str '192.30.0.6 2001:db8::1 ::ffff:192.0.2.33\n'
+t_end
+
+KP_IN='10.1.2.3 192.168.1.77 127.0.0.1 169.254.3.4 0.0.0.0 192.0.2.33 198.51.100.7 203.0.113.195 100.64.1.2 172.16.5.4 8.8.8.8 fe80::1 ::1 fd00::1 2001:db8::5 2606:4700::1111 ::ffff:10.9.8.7\n'
+mk "$T/kp.log" "$KP_IN"
+t_begin "--keep-private leaves private/loopback/link-local/unspecified/documentation alone"
+ls_run --keep-private <"$T/kp.log"
+expect_rc 0
+expect_out_str '10.1.2.3 192.168.1.77 127.0.0.1 169.254.3.4 0.0.0.0 192.0.2.33 198.51.100.7 203.0.113.195 100.64.1.2 172.16.5.4 8.8.8.0 fe80::1 ::1 fd00::1 2001:db8::5 2606:4700:: ::ffff:10.9.8.7\n'
+t_end
+
+t_begin "without --keep-private those ranges are masked too"
+ls_run <"$T/kp.log"
+expect_rc 0
+expect_out_str '10.1.2.0 192.168.1.0 127.0.0.0 169.254.3.0 0.0.0.0 192.0.2.0 198.51.100.0 203.0.113.0 100.64.1.0 172.16.5.0 8.8.8.0 fe80:: :: fd00:: 2001:db8:: 2606:4700:: ::ffff:10.9.8.0\n'
+t_end
+
+# ---------------------------------------------------------------- max-line
+
+x1000=$(printf 'x%.0s' $(seq 1000))
+y100=$(printf 'y%.0s' $(seq 100))
+x1010=$(printf 'x%.0s' $(seq 1010))
+z100=$(printf 'z%.0s' $(seq 100))
+x2000=$(printf 'x%.0s' $(seq 2000))
+x1024=$(printf 'x%.0s' $(seq 1024))
+
+t_begin "--max-line: cut after the last space, exact marker"
+mk "$T/long1.log" "203.0.113.195 $x1000 $y100\nshort 192.0.2.1\n"
+ls_run --max-line 1K <"$T/long1.log"
+expect_rc 0
+expect_out_str "203.0.113.0 $x1000 [logscrub: 100 bytes cut]\nshort 192.0.2.0\n"
+t_end
+
+t_begin "--max-line: no space in the kept part -> only the marker"
+mk "$T/long2.log" "203.0.113.195$x2000\n"
+ls_run --max-line 1K <"$T/long2.log"
+expect_rc 0
+expect_out_str "[logscrub: 2013 bytes cut]\n"
+expect_file_lacks "$T/out" 203.0.113
+t_end
+
+t_begin "--max-line: address straddling the limit does not leak"
+mk "$T/long3.log" "$x1010 203.0.113.195 tail$z100\n"
+ls_run --max-line 1K <"$T/long3.log"
+expect_rc 0
+expect_out_str "$x1010 [logscrub: 118 bytes cut]\n"
+expect_file_lacks "$T/out" 203.0.113
+t_end
+
+t_begin "--max-line: cut at a tab, missing final newline stays missing"
+mk "$T/long4.log" "a\t$x1010\t$y100"
+ls_run --max-line 1K <"$T/long4.log"
+expect_rc 0
+expect_out_str "a\t$x1010\t[logscrub: 100 bytes cut]"
+t_end
+
+t_begin "--max-line: a line of exactly the limit is processed whole"
+mk "$T/long5.log" "$x1024\n203.0.113.195 ok\n"
+ls_run --max-line 1K <"$T/long5.log"
+expect_rc 0
+expect_out_str "$x1024\n203.0.113.0 ok\n"
+t_end
+
+t_begin "--max-line 2K and 1M are accepted"
+ls_run --max-line 2K <"$T/long1.log"
+expect_rc 0
+mk "$T/expected" "203.0.113.0 $x1000 $y100\nshort 192.0.2.0\n"
+expect_out "$T/expected"
+ls_run --max-line 1M <"$T/long1.log"
+expect_rc 0
+expect_out "$T/expected"
+t_end
+
+t_begin "default max-line (1M): a 1.5 MiB line is cut"
+awk 'BEGIN { s = sprintf("%1000s", ""); gsub(/ /, "w", s);
+    printf "203.0.113.195";
+    for (i = 0; i < 1536; i++) printf " %s", s; printf "\n" }' >"$T/huge.log"
+ls_run <"$T/huge.log"
+expect_rc 0
+# 1 MiB = 1048576 bytes: "203.0.113.195" (13) + k * 1001 bytes; the last space
+# inside the first 1048576 bytes is at 13 + 1047 * 1001 = 1048060 (0-based),
+# so 1048061 bytes are kept and 13 + 1536 * 1001 - 1048061 = 489488 are cut.
+lines=$(wc -l <"$T/out")
+[ "$lines" -eq 1 ] || t_fail "expected 1 output line, got $lines"
+tail -c 30 "$T/out" >"$T/tail"
+mk "$T/expected" ' [logscrub: 489488 bytes cut]\n'
+tail -c 30 "$T/expected" >"$T/expected.tail"
+expect_same "$T/expected.tail" "$T/tail"
+expect_file_lacks "$T/out" 203.0.113.195
+[ "$(head -c 12 "$T/out")" = "203.0.113.0 " ] || t_fail "line does not start with the scrubbed address"
+t_end
+
+# ---------------------------------------------------------------- bytes ---
+
+t_begin "CRLF preserved"
+mk "$T/crlf.log" '203.0.113.195 x\r\n10.0.0.1\r\nplain\r\n\r\n'
+ls_run <"$T/crlf.log"
+expect_rc 0
+expect_out_str '203.0.113.0 x\r\n10.0.0.0\r\nplain\r\n\r\n'
+t_end
+
+t_begin "NUL bytes preserved"
+mk "$T/nul.log" 'a\0b 203.0.113.195\0c\n\0\0\nno\0ip\n'
+ls_run <"$T/nul.log"
+expect_rc 0
+expect_out_str 'a\0b 203.0.113.0\0c\n\0\0\nno\0ip\n'
+t_end
+
+t_begin "invalid UTF-8 preserved"
+mk "$T/utf.log" '\xff\xfe bad \xc3\x28 203.0.113.195 \xe2\x82\n\xc0\xaf\xed\xa0\x80 only bad bytes\n'
+ls_run <"$T/utf.log"
+expect_rc 0
+expect_out_str '\xff\xfe bad \xc3\x28 203.0.113.0 \xe2\x82\n\xc0\xaf\xed\xa0\x80 only bad bytes\n'
+t_end
+
+t_begin "empty lines kept"
+mk "$T/emp.log" '\n\n203.0.113.195\n\n'
+ls_run <"$T/emp.log"
+expect_rc 0
+expect_out_str '\n\n203.0.113.0\n\n'
+t_end
+
+t_begin "missing final newline stays missing"
+mk "$T/nonl.log" 'a\n203.0.113.195'
+ls_run <"$T/nonl.log"
+expect_rc 0
+expect_out_str 'a\n203.0.113.0'
+ls_run "$T/nonl.log"
+expect_out_str 'a\n203.0.113.0'
+t_end
+
+t_begin "unchanged input passes byte for byte (no address anywhere)"
+printf 'GET /index.html 1.2.3.4.5 v1.2.3.4beta 00:1a:2b:3c:4d:5e 12:34:56 10.0.19041.1\n' >"$T/plain.log"
+ls_run <"$T/plain.log"
+expect_rc 0
+expect_out "$T/plain.log"
+t_end
+
+# ---------------------------------------------------------------- stats ---
+
+STATS_RE='^logscrub: stats: lines=[0-9]+ bytes_in=[0-9]+ bytes_out=[0-9]+ ipv4=[0-9]+ ipv6=[0-9]+ kept=[0-9]+ fail_closed=[0-9]+ seconds=[0-9]+\.[0-9]{3} mb_per_s=[0-9]+\.[0-9]$'
+# stats_field NAME: the integer after NAME= in the stats line.
+stats_field() {
+    sed -n "s/.* $1=\([0-9]*\).*/\1/p" "$T/err" | head -n 1
+}
+# expect_stats lines ipv4 ipv6 kept fail_closed INPUT
+expect_stats() {
+    expect_err_line
+    if ! grep -Eq "$STATS_RE" "$T/err"; then
+        t_fail "stats line does not match the format: $(cat -A "$T/err")"
+        return
+    fi
+    local k want got i=1
+    for k in lines ipv4 ipv6 kept fail_closed; do
+        want=${!i}
+        got=$(stats_field "$k")
+        [ "$got" = "$want" ] || t_fail "stats $k=$got, expected $want"
+        i=$((i + 1))
+    done
+    got=$(stats_field bytes_in)
+    want=$(wc -c <"$6")
+    [ "$got" = "$want" ] || t_fail "stats bytes_in=$got, expected $want"
+    got=$(stats_field bytes_out)
+    want=$(wc -c <"$T/out")
+    [ "$got" = "$want" ] || t_fail "stats bytes_out=$got, expected $want"
+}
+
+mk "$T/st.log" '203.0.113.195 2001:db8::1 ::ffff:198.51.100.1\n10.0.0.1\n\nno ip here'
+t_begin "--stats counts lines and addresses"
+ls_run --stats <"$T/st.log"
+expect_rc 0
+expect_out_str '203.0.113.0 2001:db8:: ::ffff:198.51.100.0\n10.0.0.0\n\nno ip here'
+expect_stats 4 3 1 0 0 "$T/st.log"
+t_end
+
+t_begin "--stats with --keep-private counts kept"
+ls_run --stats --keep-private <"$T/st.log"
+expect_rc 0
+expect_out_str '203.0.113.195 2001:db8::1 ::ffff:198.51.100.1\n10.0.0.1\n\nno ip here'
+expect_stats 4 0 0 4 0 "$T/st.log"
+t_end
+
+t_begin "--stats counts fail_closed for a cut line"
+ls_run --stats --max-line 1K <"$T/long1.log"
+expect_rc 0
+expect_stats 2 2 0 0 1 "$T/long1.log"
+t_end
+
+t_begin "--stats with nothing to do"
+ls_run --stats </dev/null
+expect_rc 0
+expect_out_empty
+expect_stats 0 0 0 0 0 /dev/null
+t_end
+
+t_begin "no --stats, no stderr"
+ls_run <"$T/st.log"
+expect_err_empty
+t_end
+
+# ---------------------------------------------------------------- help ----
+
+for h in --help -h; do
+    t_begin "$h: usage on stdout, exit 0, every option listed"
+    ls_run "$h" </dev/null
+    expect_rc 0
+    expect_err_empty
+    [ -s "$T/out" ] || t_fail "no usage text"
+    grep -qi '^usage:.*logscrub' "$T/out" || t_fail "no 'Usage: logscrub' line"
+    for opt in -o --output -z --gzip --in-place --ipv4-prefix --ipv6-prefix \
+        --keep-private --max-line --line-buffered --stats --help --version \
+        --compat; do
+        grep -qe "$opt\\b" "$T/out" || t_fail "--help does not mention $opt"
+    done
+    t_end
+done
+
+for v in --version -V; do
+    t_begin "$v prints 'logscrub 0.1.0'"
+    ls_run "$v" </dev/null
+    expect_rc 0
+    expect_out_str 'logscrub 0.1.0\n'
+    expect_err_empty
+    t_end
+done
+
+# ---------------------------------------------------------------- pipes ---
+
+awk 'BEGIN { for (i = 0; i < 100000; i++)
+    printf "203.0.113.%d - - [10/Oct/2023:13:55:36 +0000] \"GET /p/%d HTTP/1.1\" 200 5 \"-\" \"agent\"\n", i % 256, i }' >"$T/big.log"
+
+t_begin "broken pipe: '$(basename "$LOGSCRUB") big | head -1' exits 0 quietly"
+first=$("$LOGSCRUB" "$T/big.log" 2>"$T/err" | head -n 1; echo "rc=${PIPESTATUS[0]}")
+[ "$first" = "$(printf '203.0.113.0 - - [10/Oct/2023:13:55:36 +0000] "GET /p/0 HTTP/1.1" 200 5 "-" "agent"\nrc=0')" ] ||
+    t_fail "got: $first"
+expect_err_empty
+t_end
+
+t_begin "broken pipe with SIGPIPE ignored by the parent: still exit 0 quietly"
+first=$( (trap '' PIPE; "$LOGSCRUB" "$T/big.log" 2>"$T/err" | head -n 1; echo "rc=${PIPESTATUS[0]}"))
+[ "$(printf '%s' "$first" | tail -n 1)" = rc=0 ] || t_fail "got: $first"
+expect_err_empty
+t_end
+
+t_begin "broken pipe with -z: exit 0 quietly"
+rc=$("$LOGSCRUB" -z "$T/big.log" 2>"$T/err" | head -c 10 >/dev/null; echo "${PIPESTATUS[0]}")
+[ "$rc" = 0 ] || t_fail "exit status $rc"
+expect_err_empty
+t_end
+
+t_finish

@@ -5,7 +5,8 @@
  * the buffer; the matched text parses to the reported address in the reported
  * form; ip_format and ip_format_as output parses back to the same address and
  * ip_format output is found again by ip_scan;
- * ip_truncate zeroes exactly the host bits and is idempotent.  Any violation
+ * ip_truncate zeroes exactly the host bits and is idempotent; scrubbing the
+ * input as src/scrub.c does leaves no untruncated address behind.  Any violation
  * calls abort() after naming the broken invariant on stderr.
  *
  * Built two ways: with clang -fsanitize=fuzzer for real fuzzing (see
@@ -219,6 +220,48 @@ static void check_match_text(const char *t, size_t len, const ipmatch *m)
     CHECK(same_addr(&again, &m->addr));
 }
 
+/* Scrubs s the way src/scrub.c does (every match truncated and written back
+ * with ip_format_as, everything else copied), then scans the result: any
+ * address found there must already be truncated, or scrubbing would leave
+ * host bits behind (and would not be idempotent). */
+static void check_scrub_idempotent(const char *s, size_t size, unsigned p4, unsigned p6)
+{
+    char *out, *out2;
+    size_t o = 0, from = 0, count = 0;
+    ipmatch m;
+
+    out = malloc(size + 1 + (size / 2 + 1) * IP_TEXT_MAX);
+    CHECK(out != NULL);
+    while (ip_scan(s, size, from, &m)) {
+        memcpy(out + o, s + from, m.start - from);
+        o += m.start - from;
+        ip_truncate(&m.addr, p4, p6);
+        o += ip_format_as(&m.addr, m.form, out + o);
+        from = m.end;
+        CHECK(count++ <= size);
+    }
+    memcpy(out + o, s + from, size - from);
+    o += size - from;
+
+    /* An exact-size copy, so that an over-read of the result is caught. */
+    out2 = malloc(o ? o : 1);
+    CHECK(out2 != NULL);
+    memcpy(out2, out, o);
+    from = 0;
+    while (ip_scan(out2, o, from, &m)) {
+        ipaddr t = m.addr;
+        ip_truncate(&t, p4, p6);
+        if (!same_addr(&t, &m.addr)) {
+            fprintf(stderr, "fuzz_ipscan: after scrubbing /%u,/%u, \"%.*s\" at %zu still has host bits\n",
+                    p4, p6, (int)(m.end - m.start), out2 + m.start, m.start);
+            CHECK(!"scrubbed text holds no untruncated address");
+        }
+        from = m.end;
+    }
+    free(out2);
+    free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *s = (const char *)data;
@@ -245,6 +288,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         prev_end = m.end;
         from = m.end;
     }
+
+    check_scrub_idempotent(s, size, 24, 48);
+    check_scrub_idempotent(s, size, size > 3 ? data[3] % 33u : 8, size > 4 ? data[4] % 129u : 20);
 
     /* Scanning from any offset finds nothing before that offset. */
     if (size > 2) {

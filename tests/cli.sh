@@ -15,7 +15,7 @@ mk() {
     printf '%b' "$2" >"$1"
 }
 
-SECRET=SECRET-c4f3
+SECRET='SECRET-c4f3'
 L1='203.0.113.195 - - [10/Oct/2023:13:55:36 +0000] "GET / HTTP/1.1" 200 5\n'
 S1='203.0.113.0 - - [10/Oct/2023:13:55:36 +0000] "GET / HTTP/1.1" 200 5\n'
 mk "$T/one.log" "$L1"
@@ -341,6 +341,26 @@ expect_err_line
 expect_err_has missing-input.log
 expect_err_lacks "$SECRET"
 expect_file_lacks "$T/out" "203.0.113.9"
+t_end
+
+t_begin "unreadable input file (permission denied): exit 66, no content"
+mk "$T/unreadable.log" "$SECRET 203.0.113.9\n"
+chmod 600 "$T/unreadable.log"
+if [ "$(id -u)" -eq 0 ]; then
+    # root reads anything: run as nobody, who may enter $T but not read the file.
+    chmod o+x "$T"
+    setpriv --reuid=65534 --regid=65534 --clear-groups \
+        "$LOGSCRUB" "$T/unreadable.log" >"$T/out" 2>"$T/err"
+    RC=$?
+else
+    chmod 000 "$T/unreadable.log"
+    ls_run "$T/unreadable.log"
+fi
+expect_rc 66
+expect_err_line
+expect_err_has unreadable.log
+expect_err_lacks "$SECRET"
+expect_out_empty
 t_end
 
 t_begin "unwritable -o (no such directory): exit 73"

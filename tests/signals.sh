@@ -83,7 +83,7 @@ rotate_test() {
     t_begin "$name"
     mkdir "$d"
     mkfifo "$d/in.fifo"
-    "$LOGSCRUB" $z -o "$d/out.log" <"$d/in.fifo" 2>"$d/err" &
+    "$LOGSCRUB" ${z:+"$z"} -o "$d/out.log" <"$d/in.fifo" 2>"$d/err" &
     local pid=$!
     t_bg "$pid"
     (
@@ -146,7 +146,61 @@ rotate_test() {
 rotate_test "SIGHUP reopens -o under load: every line once, in order, unsplit"
 rotate_test "SIGHUP reopens -z -o under load: each file valid gzip, every line once" -z
 
+# logrotate without delaycompress: rename, HUP, then compress the renamed file
+# at once.  With the input idle at that moment, everything written so far
+# must already be in out.log.1 and out.log must be reopened, or lines are lost.
+t_begin "SIGHUP while the input is idle: logrotate-style compress right after loses nothing"
+d="$T/hup-idle"
+mkdir "$d"
+mkfifo "$d/in.fifo"
+exec 3<>"$d/in.fifo"
+"$LOGSCRUB" -o "$d/out.log" <"$d/in.fifo" 2>"$d/err" 3>&- &
+pid=$!
+t_bg "$pid"
+gen_raw 1 3 >&3
+wait_for "$d/out.log" || t_fail "out.log was never created"
+sleep 0.5
+mv "$d/out.log" "$d/out.log.1"
+kill -HUP "$pid"
+sleep 1
+[ -e "$d/out.log" ] || t_fail "out.log not reopened within 1 s of SIGHUP while the input was idle"
+gen_scrubbed 1 3 >"$d/expected"
+expect_same "$d/expected" "$d/out.log.1"
+gzip "$d/out.log.1" # logrotate's compress: the renamed file is gone now
+gen_raw 4 2 >&3
+exec 3>&-
+wait_exit "$pid" 10
+expect_rc 0
+gen_scrubbed 4 2 >"$d/expected"
+expect_same "$d/expected" "$d/out.log"
+gzip -dc "$d/out.log.1.gz" >"$d/old" 2>/dev/null
+gen_scrubbed 1 3 >"$d/expected"
+expect_same "$d/expected" "$d/old"
+[ -s "$d/err" ] && t_fail "stderr not empty: $(head -n 3 "$d/err")"
+t_end
+
 # ----------------------------------------------------------- SIGTERM/INT -----
+
+t_begin "SIGTERM while the input is idle: prompt exit 0, lines read so far written"
+d="$T/term-idle"
+mkdir "$d"
+mkfifo "$d/in.fifo"
+exec 3<>"$d/in.fifo"
+"$LOGSCRUB" -z -o "$d/out.gz" <"$d/in.fifo" 2>"$d/err" 3>&- &
+pid=$!
+t_bg "$pid"
+gen_raw 1 2 >&3
+wait_for "$d/out.gz" || t_fail "out.gz was never created"
+sleep 0.5
+kill -TERM "$pid"
+wait_exit "$pid" 5
+exec 3>&-
+expect_rc 0
+gzip -t "$d/out.gz" 2>/dev/null || t_fail "out.gz is not a complete gzip file"
+gzip -dc "$d/out.gz" >"$d/plain" 2>/dev/null
+gen_scrubbed 1 2 >"$d/expected"
+expect_same "$d/expected" "$d/plain"
+t_end
 
 # stop_test NAME SIGNAL [-z]: slow producer, then SIGNAL; the output must hold
 # complete lines 1..n without a gap and, with -z, be a complete gzip file.
@@ -157,7 +211,7 @@ stop_test() {
     mkfifo "$d/in.fifo"
     local out="$d/out.log"
     [ -n "$z" ] && out="$d/out.log.gz"
-    env --default-signal="$sig" "$LOGSCRUB" $z -o "$out" <"$d/in.fifo" 2>"$d/err" &
+    env --default-signal="$sig" "$LOGSCRUB" ${z:+"$z"} -o "$out" <"$d/in.fifo" 2>"$d/err" &
     local pid=$!
     t_bg "$pid"
     (

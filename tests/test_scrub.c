@@ -18,6 +18,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
 
 #include "logscrub.h"
 
@@ -510,6 +532,59 @@ Test(scrub, counters_add_up)
     ASSERT_COUNTERS(w, 4, 2, 1, 4, 2);
 
     ls_worker_free(w2);
+    ls_worker_free(w);
+    ls_policy_free(p);
+}
+
+/* Out of memory: a line whose output buffer cannot be allocated comes back
+ * as a marker, never as the raw input, and the worker keeps working.  The
+ * failure is made real with RLIMIT_AS (each Criterion test runs in its own
+ * process); sanitizers and valgrind manage memory their own way, so the test
+ * is skipped under them. */
+Test(scrub, out_of_memory_fails_closed)
+{
+    if (UNDER_ASAN || RUNNING_ON_VALGRIND)
+        cr_skip_test("address-space limits do not work under ASan or valgrind");
+    ls_policy *p = ls_policy_new();
+    ls_worker *w = ls_worker_new(p);
+    CHECK(w, "warm 1.2.3.4", "warm 1.2.3.0"); /* a small buffer exists */
+
+    size_t len = (size_t)64 << 20;
+    char *in = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(in, MAP_FAILED);
+    memset(in, 'x', len);
+    memcpy(in, "ip 198.51.100.23 ", 17);
+
+    /* Room for small allocations, not for a 64 MiB output buffer. */
+    struct rlimit old, lim;
+    cr_assert_eq(getrlimit(RLIMIT_AS, &old), 0);
+    unsigned long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    cr_assert_not_null(f);
+    cr_assert_eq(fscanf(f, "%lu", &pages), 1);
+    fclose(f);
+    lim = old;
+    lim.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)16 << 20);
+    cr_assert_eq(setrlimit(RLIMIT_AS, &lim), 0);
+
+    const char *out = NULL;
+    size_t out_len = 0;
+    ls_status st = ls_scrub(w, in, len, &out, &out_len);
+    cr_assert_eq(setrlimit(RLIMIT_AS, &old), 0);
+
+    cr_assert_eq(st, LS_ERR_NOMEM);
+    cr_assert_not_null(out);
+    cr_assert((uintptr_t)out + out_len <= (uintptr_t)in || (uintptr_t)out >= (uintptr_t)in + len,
+              "the marker points into the raw input");
+    cr_assert_gt(out_len, 0);
+    cr_assert_lt(out_len, 200);
+    cr_assert_null(memmem(out, out_len, "198.51.100", 10), "marker holds the address");
+    ASSERT_COUNTERS(w, 2, 2, 0, 0, 1);
+
+    /* Still usable. */
+    CHECK(w, "after 203.0.113.9", "after 203.0.113.0");
+    ASSERT_COUNTERS(w, 3, 3, 0, 0, 1);
+    munmap(in, len);
     ls_worker_free(w);
     ls_policy_free(p);
 }

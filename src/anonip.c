@@ -1547,7 +1547,7 @@ static int setup(struct ctx *c)
             total += strlen(o->regex[i]) + 1;
         }
         /* re.match on "|".join(regexes): anchored at the start only. */
-        char *joined = malloc(total);
+        char *joined = malloc(total + 1); /* + 1: room for the NUL with no regex */
         if (!joined)
             return EX_SOFTWARE;
         joined[0] = '\0';

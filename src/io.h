@@ -44,7 +44,8 @@ void reader_free(reader *r);
 
 /* Starts reading a new input from fd; `name` is used in error messages only
  * and must outlive the input.  Buffered data of a previous input is
- * discarded.  This function can't fail. */
+ * discarded; a reader_stop stays in force (a stopped run reads no further
+ * input).  This function can't fail. */
 void reader_open(reader *r, int fd, const char *name);
 
 /* Installs fn(arg), called just before every read(2) that may block, so the
@@ -81,7 +82,9 @@ writer *writer_new(int fd, bool gzip);
 /* Frees the writer without flushing.  Accepts NULL. */
 void writer_free(writer *w);
 
-/* Appends n bytes.  Returns 0, or -1 with writer_errno() set. */
+/* Appends n bytes.  Returns 0, or -1 with writer_errno() set.  After any
+ * failure the writer's state is undefined: the only calls left are
+ * writer_errno and writer_free. */
 int writer_put(writer *w, const void *p, size_t n);
 
 /* Writes out everything buffered (gzip: a sync flush, so a reader of the

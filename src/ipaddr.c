@@ -209,8 +209,8 @@ bool ip_parse_v6(const char *s, size_t len, ipaddr *out)
     return v6_at(s, len, 0, out, &end, &dotted, &groups, &split) && end == len && !split;
 }
 
-/* Bit k set when s[base + k] is '.' or ':', for the 16 bytes at base (fewer
- * at the end of the text: the rest read as zero). */
+/* Bit k set when s[base + k] is '.', ':' or '%' (for "%3A", a URL-encoded
+ * ':'), for the 16 bytes at base (fewer at the end of the text). */
 static inline __attribute__((always_inline)) unsigned sep_mask(const char *s, size_t len,
                                                                  size_t base)
 {
@@ -220,14 +220,15 @@ static inline __attribute__((always_inline)) unsigned sep_mask(const char *s, si
         /* Near the end, load the last 16 bytes and drop what was seen. */
         size_t at = base + 16 <= len ? base : len - 16;
         const __m128i dot = _mm_set1_epi8('.'), colon = _mm_set1_epi8(':');
+        const __m128i pct = _mm_set1_epi8('%');
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + at));
-        return (unsigned)_mm_movemask_epi8(
-                   _mm_or_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(v, colon))) >>
+        __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(v, colon));
+        return (unsigned)_mm_movemask_epi8(_mm_or_si128(hit, _mm_cmpeq_epi8(v, pct))) >>
                (base - at);
     }
 #endif
     for (size_t k = 0; k < 16 && base + k < len; k++)
-        if (s[base + k] == '.' || s[base + k] == ':')
+        if (s[base + k] == '.' || s[base + k] == ':' || s[base + k] == '%')
             mask |= 1u << k;
     return mask;
 }
@@ -417,6 +418,50 @@ static bool try_v6(const char *s, size_t len, size_t c, bool glued_ok, ipmatch *
     return true;
 }
 
+/* Is s[k] the start of "%3A" or "%3a", a URL-encoded ':'? */
+static bool pct_colon(const char *s, size_t len, size_t k)
+{
+    return k + 2 < len && s[k] == '%' && s[k + 1] == '3' && (s[k + 2] | 0x20) == 'a';
+}
+
+/* Tries a URL-encoded IPv6 address ("2001%3Adb8%3A%3A1", as in a query
+ * string) starting exactly at s[c].  The text is decoded into a small buffer,
+ * parsed by the same grammar and judged by the same boundary rules. */
+static bool try_v6_url(const char *s, size_t len, size_t c, bool glued_ok, ipmatch *m)
+{
+    char dec[IP_TEXT_MAX + 1];
+    size_t at[IP_TEXT_MAX + 2]; /* offset in s of each decoded byte, and the end */
+    size_t n = 0, k = c;
+    bool encoded = false;
+    while (n < IP_TEXT_MAX + 1 && k < len) {
+        at[n] = k;
+        if (IS(s[k], C_HEX) || s[k] == '.') {
+            dec[n++] = s[k++];
+        } else if (pct_colon(s, len, k)) {
+            dec[n++] = ':';
+            k += 3;
+            encoded = true;
+        } else {
+            break;
+        }
+    }
+    at[n] = k;
+    size_t e;
+    bool dotted, split;
+    int groups;
+    if (!encoded || !left_ok(s, c, true, glued_ok) ||
+        !v6_at(dec, n, 0, &m->addr, &e, &dotted, &groups, &split) || split)
+        return false;
+    if (groups == 0 || (groups == -1 && e < 5))
+        return false;
+    if (!right_ok(dec, n, e, true) || (e == n && k < len && IS(s[k], C_ALNUM)))
+        return false;
+    m->start = c;
+    m->end = m->zone_end = at[e];
+    m->form = IP_FORM_V6_URL;
+    return true;
+}
+
 bool ip_scan(const char *s, size_t len, size_t from, ipmatch *m)
 {
     size_t i = from; /* no address starts before i */
@@ -452,6 +497,19 @@ bool ip_scan(const char *s, size_t len, size_t from, ipmatch *m)
                     if ((c == p - d || (c >= 3 && s[c - 3] == '%')) && try_v4(s, len, c, m))
                         return true;
             }
+        } else if (s[p] == '%') {
+            /* URL-encoded: only "%3A" can be part of an address. */
+            if (!pct_colon(s, len, p))
+                continue;
+            size_t h = 0;
+            while (h < 4 && p - h > i && IS(s[p - h - 1], C_HEX))
+                h++;
+            bool glued_ok = h >= 3 && p - h > 0 && IS(s[p - h - 1], C_ALNUM) &&
+                            !IS(s[p - h - 1], C_HEX);
+            if (h > 0 && try_v6_url(s, len, p - h, glued_ok, m))
+                return true;
+            if (h == 0 && pct_colon(s, len, p + 3) && try_v6_url(s, len, p, false, m))
+                return true;
         } else if (IS(s[p + 1], C_HEX) || s[p + 1] == ':') {
             size_t run_end;
             bool dot;
@@ -587,7 +645,19 @@ size_t ip_format_as(const ipaddr *ip, enum ip_form form, char *out)
         uint8_t r[4] = {ip->a[15], ip->a[14], ip->a[13], ip->a[12]};
         return put_v4(out, r);
     }
-    return ip_format(ip, out);
+    if (form != IP_FORM_V6_URL)
+        return ip_format(ip, out);
+    char plain[IP_TEXT_MAX];
+    size_t n = ip_format(ip, plain), o = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (plain[k] == ':') {
+            memcpy(out + o, "%3A", 3);
+            o += 3;
+        } else {
+            out[o++] = plain[k];
+        }
+    }
+    return o;
 }
 
 size_t ip_format(const ipaddr *ip, char *out)

@@ -23,12 +23,16 @@ typedef struct ipaddr {
  * "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255" is 45 bytes. */
 #define IP_TEXT_MAX 46
 
+/* Longest text ip_format_as writes: the same with each ':' as "%3A". */
+#define IP_TEXT_MAX_AS (IP_TEXT_MAX + 2 * 7)
+
 /* How an address was written, for callers that keep the original style. */
 enum ip_form {
     IP_FORM_V4 = 1,      /* dotted quad */
     IP_FORM_V6,          /* hex groups only */
     IP_FORM_V6_DOTTED,   /* hex groups ending in a dotted quad */
-    IP_FORM_V4_REVERSED  /* "4.3.2.1" before ".in-addr.arpa": addr holds 1.2.3.4 */
+    IP_FORM_V4_REVERSED, /* "4.3.2.1" before ".in-addr.arpa": addr holds 1.2.3.4 */
+    IP_FORM_V6_URL       /* URL-encoded, each ':' written "%3A" (query strings) */
 };
 
 /* A found address: text[start, end) is the address itself.  A zone id such
@@ -61,7 +65,8 @@ bool ip_parse_v6(const char *s, size_t len, ipaddr *out);
  * MAC addresses and "12:34:56" are not addresses; "%2C", "\t" and "\u003c"
  * escapes before an address are boundaries; an unbracketed IPv6 address
  * followed by a five-digit decimal port (Apache: "::1:44580") is found
- * without the port.  Returns true and fills *m, or false when there is none.
+ * without the port; a URL-encoded one ("2001%3Adb8%3A%3A1") is found with
+ * form IP_FORM_V6_URL, and its text does not parse with ip_parse_v6.  Returns true and fills *m, or false when there is none.
  * To iterate, call again with from = m->end. */
 bool ip_scan(const char *s, size_t len, size_t from, ipmatch *m);
 
@@ -84,8 +89,10 @@ bool ip_is_special(const ipaddr *ip);
  * written "::ffff:a.b.c.d". */
 size_t ip_format(const ipaddr *ip, char *out);
 
-/* Like ip_format, but writes an IP_FORM_V4_REVERSED match back in reversed
- * octet order, so "4.3.2.1.in-addr.arpa" stays a reverse-DNS name. */
+/* Like ip_format, but in the match's own style: an IP_FORM_V4_REVERSED
+ * address in reversed octet order (so "4.3.2.1.in-addr.arpa" stays a
+ * reverse-DNS name), an IP_FORM_V6_URL one with each ':' as "%3A".  `out`
+ * holds at least IP_TEXT_MAX_AS bytes. */
 size_t ip_format_as(const ipaddr *ip, enum ip_form form, char *out);
 
 #endif /* LS_IPADDR_H */

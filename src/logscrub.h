@@ -71,8 +71,9 @@ void ls_worker_free(ls_worker *w);
 
 /* Scrubs one line (without its line terminator; a trailing '\r' is just
  * another byte).  On return *out and *out_len hold the scrubbed text: either
- * `in` itself when nothing changed, or a buffer owned by the worker that
- * stays valid until the next call on the same worker.  Returns LS_ERR_NOMEM
+ * `in` itself when the line holds no address, or a buffer owned by the
+ * worker that stays valid until the next call on the same worker (even if
+ * the text came out the same, e.g. an address kept by keep_private).  Returns LS_ERR_NOMEM
  * when the output buffer cannot grow; *out is then a fixed marker text, never
  * the raw input, so callers fail closed by writing it. */
 ls_status ls_scrub(ls_worker *w, const char *in, size_t len, const char **out, size_t *out_len);

@@ -94,7 +94,8 @@ static void usage(FILE *f)
           "  -V, --version         show the version and exit\n"
           "\n"
           "Exit status: 0 ok, 64 usage, 66 cannot open input, 70 internal error,\n"
-          "73 cannot create output, 74 input/output error.  See logscrub(1).\n",
+          "73 cannot create output, 74 input/output error, 75 --in-place interrupted\n"
+          "(file left unchanged).  See logscrub(1).\n",
           f);
 }
 

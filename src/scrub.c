@@ -3,7 +3,7 @@
  *
  * The worker owns the only per-line memory: one output buffer that grows to
  * the longest line seen and is then reused, so steady-state scrubbing does
- * not allocate.  Unchanged lines are not copied at all.
+ * not allocate.  Lines without an address are not copied at all.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -135,7 +135,7 @@ ls_status ls_scrub(ls_worker *w, const char *in, size_t len, const char **out, s
             w->count.ipv4++;
         else
             w->count.ipv6++;
-        if (!reserve(w, o + (m.start - from) + IP_TEXT_MAX))
+        if (!reserve(w, o + (m.start - from) + IP_TEXT_MAX_AS))
             goto nomem;
         memcpy(w->buf + o, in + from, m.start - from);
         o += m.start - from;

@@ -1165,6 +1165,13 @@ static const struct line_case edge_lines[] = {
     L("dns 4.3.2.1.in-addr.arpa", "dns 0.3.2.1.in-addr.arpa"),
     L("1.2.3.4:2001:db8:aaaa:bbbb::1", "1.2.3.0:2001:db8:aaaa::"),
     L("fe80::1%eth0-1.2.3.4", "fe80::%eth0-1.2.3.0"),
+    /* URL-encoded IPv6 in query strings: masked, and written back encoded. */
+    L("GET /whois?q=2001%3Adb8%3A1%3A%3A5 HTTP/1.1", "GET /whois?q=2001%3Adb8%3A1%3A%3A HTTP/1.1"),
+    L("q=%3A%3Affff%3A198.51.100.7&x", "q=%3A%3Affff%3A198.51.100.0&x"),
+    L("a=fe80%3a%3a1%25eth0", "a=fe80%3A%3A%25eth0"),
+    L("b=2001%3Adb8%3Aaaaa%3Abbbb%3A%3A1%2C1.2.3.4", "b=2001%3Adb8%3Aaaaa%3A%3A%2C1.2.3.0"),
+    L("ip=2001%3ADB8%3A0%3A0%3A0%3A0%3A0%3A1", "ip=2001%3Adb8%3A%3A"),
+    L("%20 %3A%3A %2C 12%3A34%3A56 x%3A%3Ay", "%20 %3A%3A %2C 12%3A34%3A56 x%3A%3Ay"),
     L("1.2.3.4\r\n", "1.2.3.0\r\n"),
     L("01.02.03.04", "1.2.3.0"),
     L("192.030.0.6", "192.30.0.0"),
@@ -1437,8 +1444,24 @@ static void check_matches(const char *s, size_t len)
         cr_assert(++guard <= len);
         ipaddr p;
         bool v4 = m.form == IP_FORM_V4 || m.form == IP_FORM_V4_REVERSED;
-        bool ok = v4 ? ip_parse_v4(s + m.start, m.end - m.start, &p)
-                     : ip_parse_v6(s + m.start, m.end - m.start, &p);
+        char dec[256];
+        const char *txt = s + m.start;
+        size_t tlen = m.end - m.start;
+        if (m.form == IP_FORM_V6_URL) { /* decode each "%3A" before parsing */
+            size_t n = 0;
+            for (size_t k = m.start; k < m.end && n < sizeof dec; k++) {
+                if (s[k] == '%') {
+                    cr_assert(k + 2 < m.end && s[k + 1] == '3' && (s[k + 2] | 0x20) == 'a');
+                    dec[n++] = ':';
+                    k += 2;
+                } else {
+                    dec[n++] = s[k];
+                }
+            }
+            txt = dec;
+            tlen = n;
+        }
+        bool ok = v4 ? ip_parse_v4(txt, tlen, &p) : ip_parse_v6(txt, tlen, &p);
         if (ok && m.form == IP_FORM_V4_REVERSED) {
             uint8_t r[4] = {p.a[15], p.a[14], p.a[13], p.a[12]};
             memcpy(p.a + 12, r, 4);

@@ -4,7 +4,9 @@
  * What this file owns: the anonip command line, a byte-exact model of what
  * anonip 1.1 (on Python 3.11's ipaddress and urllib.parse) does to the
  * configured columns or --regex groups, and a small streaming loop.  What it
- * does not own: finding addresses in free text (ip_scan in ipaddr.c).
+ * does not own: finding addresses in free text (ip_scan in ipaddr.c),
+ * reading lines and buffering output (io.c), messages, signals and opening
+ * -o FILE (cli.c).
  *
  * Each line goes through two passes:
  *   1. the anonip pass reproduces anonip's own edit of the line, remembering
@@ -24,6 +26,8 @@
 
 #include "anonip.h"
 
+#include "cli.h"
+#include "io.h"
 #include "ipaddr.h"
 #include "logscrub.h"
 
@@ -32,7 +36,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -43,26 +46,11 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-/* Lines longer than this are cut and marked (DESIGN.md §3, fail closed);
- * anonip itself has no limit. */
+/* Lines of this many bytes or more are cut and marked (DESIGN.md §3, fail
+ * closed); anonip itself has no limit. */
 #define MAX_LINE ((size_t)1 << 20)
-#define IN_START ((size_t)256 << 10) /* first read buffer; grows to MAX_LINE */
-#define OUT_CAP ((size_t)256 << 10)  /* block-buffered output */
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* One line on stderr, "logscrub: " first.  Callers never pass log text. */
-static void errmsg(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("logscrub: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
 
 /* Growable byte buffer with the spans anonip wrote into it.  Spans are
  * sorted, disjoint and non-empty. */
@@ -766,6 +754,22 @@ static int set_value(struct opts *o, int id, const char *val)
     }
 }
 
+/* Applies flag id.  Returns false after printing the help or the version
+ * (the caller then exits 0), true otherwise. */
+static bool set_flag(struct opts *o, int id)
+{
+    if (id == O_HELP) {
+        help();
+        return false;
+    }
+    if (id == O_VERSION) {
+        printf("logscrub %s (anonip 1.1.0 compatible)\n", ls_version());
+        return false;
+    }
+    *(id == O_PRIV ? &o->skip_private : &o->debug) = true;
+    return true;
+}
+
 /* Parses argv like anonip's argparse setup.  Returns EX_OK, EX_USAGE, or
  * -1 after printing help or the version (the caller then exits 0). */
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -818,15 +822,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
                         attached = c[1] == '=' ? c + 2 : c + 1;
                     break;
                 }
-                if (id == O_HELP) {
-                    help();
+                if (!set_flag(o, id))
                     return -1;
-                }
-                if (id == O_VERSION) {
-                    printf("logscrub %s (anonip 1.1.0 compatible)\n", ls_version());
-                    return -1;
-                }
-                *(id == O_PRIV ? &o->skip_private : &o->debug) = true;
                 if (!c[1])
                     break;
                 if (c[1] == '=') {
@@ -841,15 +838,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
         switch (optdefs[id].kind) {
         case FLAG:
-            if (id == O_HELP) {
-                help();
+            if (!set_flag(o, id))
                 return -1;
-            }
-            if (id == O_VERSION) {
-                printf("logscrub %s (anonip 1.1.0 compatible)\n", ls_version());
-                return -1;
-            }
-            *(id == O_PRIV ? &o->skip_private : &o->debug) = true;
             break;
         case ONE: {
             const char *val = attached;
@@ -909,16 +899,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 /* ---- the filter --------------------------------------------------------- */
 
-static volatile sig_atomic_t got_stop, got_hup;
-
-static void on_signal(int sig)
-{
-    if (sig == SIGHUP)
-        got_hup = 1;
-    else
-        got_stop = 1;
-}
-
 struct ctx {
     struct opts o;
     unsigned p4, p6; /* prefixes kept: 32 - v4mask, 128 - v6mask */
@@ -939,20 +919,13 @@ struct ctx {
     text line, scratch, host;
     uint64_t lineno;
 
-    /* input */
     int in_fd;
-    bool universal; /* --input: Python's universal newlines ("\r" ends a line too) */
-    bool skip_lf;
-    char *ib;
-    size_t icap, ipos, ilen;
-    bool eof;
-
-    /* output */
+    reader *in;
     int out_fd;
-    char *ob;
-    size_t olen;
+    writer *out;
     bool line_buffered;
-    bool broken_pipe;
+    bool broken_pipe; /* the output pipe closed: write nothing more, exit 0 */
+    int rc;           /* a failure in flush_before_read, for run() */
 };
 
 static void dbg(const struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -970,196 +943,74 @@ static void dbg(const struct ctx *c, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Writes all of out's buffer.  EX_OK, EX_IOERR (message printed), or EX_OK
- * with broken_pipe set when the reader went away. */
-static int out_flush(struct ctx *c)
+/* A failed write: a closed pipe sets broken_pipe and is EX_OK (the run ends
+ * quietly after the line), anything else is EX_IOERR with a message.  The
+ * writer is not used again either way. */
+static int out_failed(struct ctx *c)
 {
-    size_t off = 0;
-    while (off < c->olen && !c->broken_pipe) {
-        ssize_t k = write(c->out_fd, c->ob + off, c->olen - off);
-        if (k < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EPIPE) {
-                c->broken_pipe = true;
-                break;
-            }
-            errmsg("write error: %s", strerror(errno));
-            c->olen = 0;
-            return EX_IOERR;
-        }
-        off += (size_t)k;
+    int e = writer_errno(c->out);
+    if (e == EPIPE) {
+        c->broken_pipe = true;
+        return EX_OK;
     }
-    c->olen = 0;
-    return EX_OK;
+    errmsg("write error: %s", strerror(e));
+    return EX_IOERR;
 }
 
+/* Appends n bytes to the output.  EX_OK or EX_IOERR (see out_failed). */
 static int out_put(struct ctx *c, const char *p, size_t n)
 {
-    while (n) {
-        if (c->olen == OUT_CAP) {
-            int rc = out_flush(c);
-            if (rc != EX_OK)
-                return rc;
-        }
-        size_t k = OUT_CAP - c->olen < n ? OUT_CAP - c->olen : n;
-        memcpy(c->ob + c->olen, p, k);
-        c->olen += k;
-        p += k;
-        n -= k;
-    }
-    return EX_OK;
+    if (c->broken_pipe || writer_put(c->out, p, n) == 0)
+        return EX_OK;
+    return out_failed(c);
 }
 
-static int open_output(struct ctx *c)
+/* Writes out what is buffered.  EX_OK or EX_IOERR (see out_failed). */
+static int out_flush(struct ctx *c)
 {
-    int fd = open(c->o.output, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0) {
-        errmsg("cannot open output %s: %s", c->o.output, strerror(errno));
-        return EX_CANTCREAT;
-    }
-    c->out_fd = fd;
-    return EX_OK;
+    if (c->broken_pipe || writer_flush(c->out) == 0)
+        return EX_OK;
+    return out_failed(c);
 }
 
-/* SIGHUP: flush, close and reopen -o FILE (log rotation), between lines. */
+/* SIGHUP: switch -o FILE to a fresh open of its path (log rotation),
+ * between lines.  EX_OK, EX_IOERR, or EX_CANTCREAT when the path cannot be
+ * opened: this front end then stops, after flushing what it processed to
+ * the old file (the main filter writes on to the old file instead). */
 static int reopen_output(struct ctx *c)
 {
     got_hup = 0;
-    if (!c->o.output)
+    if (!c->o.output || c->broken_pipe)
         return EX_OK;
-    int rc = out_flush(c);
-    if (rc != EX_OK)
-        return rc;
-    close(c->out_fd);
-    return open_output(c);
-}
-
-/* Fills the input buffer once; flushes the output first, since read(2) may
- * block and nothing already processed should wait for more input.
- * EX_OK (eof set at the end) or EX_IOERR. */
-static int in_fill(struct ctx *c)
-{
-    if (c->ipos > 0) {
-        memmove(c->ib, c->ib + c->ipos, c->ilen - c->ipos);
-        c->ilen -= c->ipos;
-        c->ipos = 0;
-    }
-    if (c->ilen == c->icap) {
-        size_t cap = c->icap * 2 > MAX_LINE ? MAX_LINE : c->icap * 2;
-        char *nb = realloc(c->ib, cap);
-        if (!nb) {
-            errmsg("out of memory");
-            return EX_SOFTWARE;
-        }
-        c->ib = nb;
-        c->icap = cap;
-    }
-    int rc = out_flush(c);
-    if (rc != EX_OK)
-        return rc;
-    for (;;) {
-        if (got_stop || c->broken_pipe) {
-            c->eof = true;
-            return EX_OK;
-        }
-        if (got_hup && (rc = reopen_output(c)) != EX_OK)
+    switch (output_reopen(c->o.output, c->out, &c->out_fd)) {
+    case OUTPUT_OPEN_FAILED: {
+        int e = errno;
+        int rc = out_flush(c);
+        if (rc != EX_OK)
             return rc;
-        ssize_t k = read(c->in_fd, c->ib + c->ilen, c->icap - c->ilen);
-        if (k < 0) {
-            if (errno == EINTR)
-                continue;
-            errmsg("read error: %s", strerror(errno));
-            return EX_IOERR;
-        }
-        if (k == 0)
-            c->eof = true;
-        c->ilen += (size_t)k;
+        errmsg("cannot open output %s: %s", c->o.output, strerror(e));
+        return EX_CANTCREAT;
+    }
+    case OUTPUT_WRITE_FAILED:
+        return out_failed(c);
+    default:
         return EX_OK;
     }
 }
 
-/* Index of the first line end at or after `from`, or ilen. */
-static size_t find_eol(const struct ctx *c, size_t from)
+/* The reader's refill hook.  Before every read(2), which may block, all
+ * processed lines go out (on a pipe or a file alike, as anonip does), and
+ * signals that came in meanwhile are acted on.  After a failure, a closed
+ * pipe or SIGTERM the read is not made: the reader stops. */
+static void flush_before_read(void *arg)
 {
-    const char *b = c->ib;
-    const char *nl = memchr(b + from, '\n', c->ilen - from);
-    size_t end = nl ? (size_t)(nl - b) : c->ilen;
-    if (c->universal) {
-        const char *cr = memchr(b + from, '\r', end - from);
-        if (cr)
-            end = (size_t)(cr - b);
-    }
-    return end;
-}
-
-/* Next line, without its terminator.  *rc: 1 line, 0 end, or a sysexits
- * error code + 1000.  *cut: the line is longer than MAX_LINE and only its
- * first MAX_LINE bytes are returned; call in_discard for the rest. */
-static int in_next(struct ctx *c, const char **lp, size_t *ln, bool *cut)
-{
-    size_t scan = c->ipos;
-    *cut = false;
-    for (;;) {
-        if (c->skip_lf && c->ipos < c->ilen) {
-            if (c->ib[c->ipos] == '\n')
-                c->ipos++;
-            c->skip_lf = false;
-            scan = c->ipos;
-        }
-        if (!c->skip_lf || c->eof) {
-            c->skip_lf = false;
-            size_t e = find_eol(c, scan);
-            if (e < c->ilen) {
-                *lp = c->ib + c->ipos;
-                *ln = e - c->ipos;
-                c->skip_lf = c->ib[e] == '\r';
-                c->ipos = e + 1;
-                return 1;
-            }
-            scan = c->ilen;
-            if (c->eof) {
-                if (c->ipos == c->ilen)
-                    return 0;
-                *lp = c->ib + c->ipos;
-                *ln = c->ilen - c->ipos;
-                c->ipos = c->ilen;
-                return 1;
-            }
-            if (c->ilen - c->ipos >= MAX_LINE) {
-                *lp = c->ib + c->ipos;
-                *ln = MAX_LINE;
-                *cut = true;
-                c->ipos += MAX_LINE;
-                return 1;
-            }
-        }
-        scan -= c->ipos;
-        int rc = in_fill(c);
-        if (rc != EX_OK)
-            return 1000 + rc;
-    }
-}
-
-/* Skips the rest of a cut line, adding its length to *dropped. */
-static int in_discard(struct ctx *c, uint64_t *dropped)
-{
-    for (;;) {
-        size_t e = find_eol(c, c->ipos);
-        if (e < c->ilen) {
-            *dropped += e - c->ipos;
-            c->skip_lf = c->ib[e] == '\r';
-            c->ipos = e + 1;
-            return EX_OK;
-        }
-        *dropped += c->ilen - c->ipos;
-        c->ipos = c->ilen;
-        if (c->eof)
-            return EX_OK;
-        int rc = in_fill(c);
-        if (rc != EX_OK)
-            return rc;
-    }
+    struct ctx *c = arg;
+    if (c->rc == EX_OK)
+        c->rc = out_flush(c);
+    if (c->rc == EX_OK && got_hup)
+        c->rc = reopen_output(c);
+    if (c->rc != EX_OK || c->broken_pipe || got_term)
+        reader_stop(c->in);
 }
 
 /* anonip's extract_ip on one value: first the whole value as a network,
@@ -1494,14 +1345,15 @@ static int process_line(struct ctx *c, const char *p, size_t n)
     return out_put(c, "\n", 1);
 }
 
-/* A line over MAX_LINE: the first MAX_LINE bytes cut back to just after
- * their last space or tab, scanned, then a marker; never raw. */
-static int process_cut(struct ctx *c, const char *p, size_t n)
+/* A line of MAX_LINE bytes or more: its first n (MAX_LINE) bytes at p cut
+ * back to just after their last space or tab, scanned, then a marker
+ * counting those and the `rest` the reader dropped; never raw. */
+static int process_cut(struct ctx *c, const char *p, size_t n, uint64_t rest)
 {
     size_t keep = n;
     while (keep > 0 && p[keep - 1] != ' ' && p[keep - 1] != '\t')
         keep--;
-    uint64_t dropped = n - keep;
+    uint64_t dropped = n - keep + rest;
     text *t = &c->line;
     t->len = 0;
     t->nsp = 0;
@@ -1511,7 +1363,7 @@ static int process_cut(struct ctx *c, const char *p, size_t n)
         errmsg("out of memory");
         return EX_SOFTWARE;
     }
-    if ((rc = scan_out(c, t)) != EX_OK || (rc = in_discard(c, &dropped)) != EX_OK)
+    if ((rc = scan_out(c, t)) != EX_OK)
         return rc;
     char mark[64];
     int mn = snprintf(mark, sizeof mark, "[logscrub: %llu bytes cut]\n", (unsigned long long)dropped);
@@ -1605,38 +1457,47 @@ static void teardown(struct ctx *c)
     text_free(&c->line);
     text_free(&c->scratch);
     text_free(&c->host);
-    free(c->ib);
-    free(c->ob);
+    reader_free(c->in);
+    writer_free(c->out);
     free(c->o.cols);
     free(c->o.regex);
 }
 
+/* Flush after every line?  Yes when someone is waiting on the output: a
+ * terminal or pipe (interactive) and, unlike the main filter, a socket. */
 static bool wants_line_buffering(int fd)
 {
     struct stat st;
-    if (isatty(fd))
-        return true;
-    return fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+    return interactive(fd) || (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode));
 }
 
 static int run(struct ctx *c)
 {
     int rc;
+    rline l;
     for (;;) {
-        const char *p = NULL;
-        size_t n = 0;
-        bool cut = false;
         if (got_hup && (rc = reopen_output(c)) != EX_OK)
             return rc;
-        if (got_stop)
-            c->eof = true; /* finish what is buffered, read no more */
-        int r = in_next(c, &p, &n, &cut);
-        if (r == 0)
+        if (got_term)
+            reader_stop(c->in); /* finish what is buffered, read no more */
+        int r = reader_next(c->in, &l);
+        if (c->rc != EX_OK)
+            return c->rc; /* flush_before_read failed */
+        if (r == RD_EOF)
             break;
-        if (r >= 1000)
-            return r - 1000;
+        if (r == RD_INTR)
+            continue;
+        if (r == RD_ERR) {
+            errmsg("%s", reader_error(c->in)); /* "read error: ..." */
+            return EX_IOERR;
+        }
         c->lineno++;
-        rc = cut ? process_cut(c, p, n) : process_line(c, p, n);
+        /* anonip's own reader cut a line at MAX_LINE bytes, one of exactly
+         * MAX_LINE included; io's cuts only longer ones. */
+        if (l.cut || l.len >= MAX_LINE)
+            rc = process_cut(c, l.p, l.len, l.cut ? l.dropped : 0);
+        else
+            rc = process_line(c, l.p, l.len);
         if (rc != EX_OK)
             return rc;
         if (c->line_buffered && (rc = out_flush(c)) != EX_OK)
@@ -1657,6 +1518,7 @@ int anonip_main(int argc, char **argv)
     c.o.v6mask = 84;
     c.in_fd = STDIN_FILENO;
     c.out_fd = STDOUT_FILENO;
+    c.rc = EX_OK;
 
     rc = parse_args(argc, argv, &c.o);
     if (rc == -1) {
@@ -1671,46 +1533,46 @@ int anonip_main(int argc, char **argv)
     }
     c.p4 = 32 - c.o.v4mask;
     c.p6 = 128 - c.o.v6mask;
-    c.icap = IN_START;
-    c.ib = malloc(c.icap);
-    c.ob = malloc(OUT_CAP);
-    if (!c.ib || !c.ob) {
-        errmsg("out of memory");
-        teardown(&c);
-        return EX_SOFTWARE;
-    }
-
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal; /* no SA_RESTART: a blocked read returns */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGHUP, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    install_signals();
 
     if (c.o.input) {
         c.in_fd = open(c.o.input, O_RDONLY | O_CLOEXEC);
         if (c.in_fd < 0) {
             errmsg("cannot open input %s: %s", c.o.input, strerror(errno));
-            teardown(&c);
-            return EX_NOINPUT;
+            rc = EX_NOINPUT;
+            goto cleanup;
         }
-        c.universal = true;
     }
-    if (c.o.output && (rc = open_output(&c)) != EX_OK) {
-        if (c.o.input)
-            close(c.in_fd);
-        teardown(&c);
-        return rc;
+    if (c.o.output) {
+        c.out_fd = output_open(c.o.output);
+        if (c.out_fd < 0) {
+            errmsg("cannot open output %s: %s", c.o.output, strerror(errno));
+            rc = EX_CANTCREAT;
+            goto cleanup;
+        }
     }
+    c.in = reader_new(MAX_LINE);
+    c.out = writer_new(c.out_fd, false);
+    if (!c.in || !c.out) {
+        errmsg("out of memory");
+        rc = EX_SOFTWARE;
+        goto cleanup;
+    }
+    /* anonip reads text: no gzip detection.  With --input, Python's
+     * universal newlines end a line at a bare CR too. */
+    reader_set_options(c.in, RD_NO_GZIP | (c.o.input ? RD_UNIVERSAL_NEWLINES : 0));
+    /* The reader's messages are "<name>: <strerror>"; anonip's is
+     * "read error: <strerror>". */
+    reader_open(c.in, c.in_fd, "read error");
+    reader_on_refill(c.in, flush_before_read, &c);
     c.line_buffered = wants_line_buffering(c.out_fd);
 
     rc = run(&c);
 
-    if (c.o.input)
+cleanup:
+    if (c.o.input && c.in_fd >= 0)
         close(c.in_fd);
-    if (c.o.output && close(c.out_fd) != 0 && rc == EX_OK) {
+    if (c.o.output && c.out_fd >= 0 && close(c.out_fd) != 0 && rc == EX_OK) {
         errmsg("cannot close output %s: %s", c.o.output, strerror(errno));
         rc = EX_IOERR;
     }

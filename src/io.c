@@ -6,6 +6,8 @@
  * recognised by its magic bytes at the start of each input; concatenated
  * members are read in turn.  A line longer than max_line keeps only its
  * first max_line bytes while the rest is read and counted up to the newline.
+ * Universal newlines (anonip --input) are translated to '\n' as data comes
+ * in, so the per-line path only ever looks for '\n'.
  *
  * Writer: a fixed buffer written out with write(2), or deflated first.
  */
@@ -39,6 +41,9 @@ struct reader {
     enum mode mode;
     int fd;
     const char *name;
+    unsigned options;   /* RD_ flags for the next reader_open */
+    bool universal;     /* of the current input */
+    bool skip_lf;       /* universal: the last chunk ended in '\r' */
     bool eof, stopped, cutting;
     uint64_t dropped, bytes;
     void (*on_refill)(void *);
@@ -76,12 +81,19 @@ void reader_free(reader *r)
     free(r);
 }
 
+void reader_set_options(reader *r, unsigned options)
+{
+    r->options = options;
+}
+
 void reader_open(reader *r, int fd, const char *name)
 {
     r->fd = fd;
     r->name = name;
     r->start = r->end = 0;
-    r->mode = MODE_UNKNOWN;
+    r->universal = (r->options & RD_UNIVERSAL_NEWLINES) != 0;
+    r->mode = (r->options & RD_NO_GZIP) ? MODE_PLAIN : MODE_UNKNOWN;
+    r->skip_lf = false;
     r->eof = r->cutting = false;
     r->member_done = false;
     r->dropped = 0;
@@ -124,11 +136,15 @@ static int fail(reader *r, const char *what)
     return RD_ERR;
 }
 
-/* read(2) with the refill hook; returns bytes, 0 at EOF, RD_INTR, RD_ERR. */
+/* read(2) with the refill hook; returns bytes, 0 at EOF or when the hook
+ * stopped the reader, RD_INTR, RD_ERR. */
 static ssize_t raw_read(reader *r, void *dst, size_t n)
 {
-    if (r->on_refill)
+    if (r->on_refill) {
         r->on_refill(r->refill_arg);
+        if (r->stopped)
+            return 0;
+    }
     ssize_t got = read(r->fd, dst, n);
     if (got < 0) {
         if (errno == EINTR)
@@ -150,7 +166,7 @@ static ssize_t gz_fill(reader *r)
             if (got < 0)
                 return got;
             if (got == 0) {
-                if (!r->member_done)
+                if (!r->member_done && !r->stopped)
                     return fail(r, "truncated gzip data");
                 return 0;
             }
@@ -178,6 +194,36 @@ static ssize_t gz_fill(reader *r)
     }
 }
 
+/* Python's universal newlines on the n > 0 bytes just read at p, in place:
+ * "\r\n" and a bare "\r" become "\n".  A '\r' that ends the chunk becomes
+ * '\n' at once and a '\n' opening the next chunk is dropped.  Returns the
+ * new length, 0 when all there was is such a '\n'. */
+static size_t universal_to_lf(reader *r, char *p, size_t n)
+{
+    const char *s = p, *end = p + n;
+    char *w = p;
+    if (r->skip_lf) {
+        r->skip_lf = false;
+        if (*s == '\n')
+            s++;
+    }
+    for (;;) {
+        const char *cr = memchr(s, '\r', (size_t)(end - s));
+        size_t k = (size_t)((cr ? cr : end) - s);
+        if (w != s)
+            memmove(w, s, k);
+        w += k;
+        if (cr == NULL)
+            return (size_t)(w - p);
+        *w++ = '\n';
+        s = cr + 1;
+        if (s == end)
+            r->skip_lf = true;
+        else if (*s == '\n')
+            s++;
+    }
+}
+
 /* Reads more data into buf[end, cap).  Returns bytes added, 0 at EOF (eof
  * set), RD_INTR or RD_ERR. */
 static ssize_t fill(reader *r)
@@ -194,11 +240,13 @@ static ssize_t fill(reader *r)
         got = raw_read(r, r->buf + r->end, want);
         if (got > 0 && r->mode == MODE_UNKNOWN) {
             size_t have = r->end + (size_t)got;
-            if (have < 2) {
+            if (have < 2 && (unsigned char)r->buf[0] == 0x1f) {
+                /* Half a magic: the next byte decides.  (0x1f needs no
+                 * newline translation.) */
                 r->end = have;
                 return got;
             }
-            if ((unsigned char)r->buf[0] == 0x1f && (unsigned char)r->buf[1] == 0x8b) {
+            if (have >= 2 && (unsigned char)r->buf[0] == 0x1f && (unsigned char)r->buf[1] == 0x8b) {
                 /* gzip: what we read is compressed input, not text. */
                 if (inflateInit2(&r->zs, GZIP_WINDOW) != Z_OK)
                     return fail(r, "cannot start gzip decoder");
@@ -212,6 +260,11 @@ static ssize_t fill(reader *r)
             }
             r->mode = MODE_PLAIN;
         }
+    }
+    if (got > 0 && r->universal) {
+        got = (ssize_t)universal_to_lf(r, r->buf + r->end, (size_t)got);
+        if (got == 0)
+            return fill(r); /* the chunk was the '\n' of a "\r\n" */
     }
     if (got > 0)
         r->end += (size_t)got;

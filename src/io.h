@@ -26,7 +26,7 @@ enum {
 typedef struct rline {
     const char *p;    /* line text without its '\n'; valid until the next call */
     size_t len;
-    bool nl;          /* the line ended with '\n' */
+    bool nl;          /* the line ended with '\n' (RD_UNIVERSAL_NEWLINES: or "\r") */
     bool cut;         /* longer than max_line: p holds only the first max_line bytes */
     bool interrupted; /* reading stopped (reader_stop) before the line ended */
     uint64_t dropped; /* with cut: bytes of the line not in p (excluding '\n') */
@@ -42,6 +42,17 @@ reader *reader_new(size_t max_line);
 /* Frees the reader.  Accepts NULL.  Does not close the fd. */
 void reader_free(reader *r);
 
+enum {
+    RD_NO_GZIP = 1 << 0,           /* read every input as plain text */
+    RD_UNIVERSAL_NEWLINES = 1 << 1 /* Python's: "\r\n" and a bare "\r" end a line too */
+};
+
+/* Sets RD_ options (0: the defaults, gzip detected and only '\n' ending a
+ * line) for the inputs opened after this call.  With RD_UNIVERSAL_NEWLINES
+ * no line holds a '\r' and each terminator counts as one byte in
+ * reader_bytes.  This function can't fail. */
+void reader_set_options(reader *r, unsigned options);
+
 /* Starts reading a new input from fd; `name` is used in error messages only
  * and must outlive the input.  Buffered data of a previous input is
  * discarded; a reader_stop stays in force (a stopped run reads no further
@@ -49,7 +60,8 @@ void reader_free(reader *r);
 void reader_open(reader *r, int fd, const char *name);
 
 /* Installs fn(arg), called just before every read(2) that may block, so the
- * caller can flush output that must not wait for more input. */
+ * caller can flush output that must not wait for more input.  fn may call
+ * reader_stop: that read is then not made. */
 void reader_on_refill(reader *r, void (*fn)(void *), void *arg);
 
 /* Returns the next line (RD_LINE), RD_EOF, RD_ERR or RD_INTR. */

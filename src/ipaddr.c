@@ -259,13 +259,13 @@ static bool left_ok(const char *s, size_t c, bool v6, bool glued_ok)
         return glued_ok;
     }
     if (b == '.') /* "5.1.2.3.4": the tail of a longer dotted number */
-        return !(c >= 2 && IS(s[c - 2], C_DIGIT));
+        return v6 || !(c >= 2 && IS(s[c - 2], C_DIGIT));
     if (b == ':' && v6) {
         /* Inside a colon run ("00:11:...:88"): the earlier start was tried
          * already.  "id:2001:db8::1" still counts: "d" is glued to "i", so it
          * is not a group of its own; nor is the "4" of "1.2.3.4:2001:...". */
-        if (c >= 2 && s[c - 2] == ':')
-            return false;
+        if ((c >= 2 && s[c - 2] == ':') || s[c] == ':')
+            return false; /* ":::" is never part of an address */
         size_t q = c - 1;
         while (q > 0 && IS(s[q - 1], C_HEX) && c - 1 - q < 5)
             q--;
@@ -397,9 +397,21 @@ static bool try_v6(const char *s, size_t len, size_t c, bool glued_ok, ipmatch *
     /* Apache writes "[client 2001:db8::7:52044]": a port glued with ':'.  A
      * five-digit port shows up as a too-long group (split), or follows all
      * eight groups. */
-    if (split ? !port_at(s, len, e)
-              : !right_ok(s, len, e, true) && !(groups == 8 && port_at(s, len, e)))
+    if (split) {
+        if (!port_at(s, len, e))
+            return false;
+    } else if (e + 1 < len && s[e] == '.' && IS(s[e + 1], C_DIGIT)) {
+        /* A '.' and a digit after the address: a dotted tail that did not
+         * parse ("::1.2") when the last group is decimal; plain punctuation
+         * after a group with a hex letter ("::d.0"). */
+        size_t k = e;
+        while (k > c && IS(s[k - 1], C_DIGIT))
+            k--;
+        if (k > c && k < e && e - k <= 3 && s[k - 1] == ':')
+            return false;
+    } else if (!right_ok(s, len, e, true) && !(groups == 8 && port_at(s, len, e))) {
         return false;
+    }
     /* A zone id ("%eth0", "%25eth0") is reported but stays ordinary text for
      * the scan, so an address glued after it is still found.  "%2C" and the
      * like are URL escapes, not zones. */

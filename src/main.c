@@ -1,7 +1,8 @@
 /* main.c -- the logscrub command: parses options and runs one of three
  * jobs: the filter (files or stdin to stdout or -o FILE), --in-place
  * rewriting, or the anonip-compatible front end.  Scrubbing itself is the
- * library's (logscrub.h); reading and writing are io.c's.
+ * library's (logscrub.h); reading and writing are io.c's; messages, signals
+ * and opening -o are cli.c's.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -13,8 +14,6 @@
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,22 +23,11 @@
 #include <unistd.h>
 
 #include "anonip.h"
+#include "cli.h"
 #include "io.h"
 #include "logscrub.h"
 
 #define DEFAULT_MAX_LINE ((size_t)1 << 20)
-#define OUTPUT_MODE 0640
-
-static volatile sig_atomic_t got_hup, got_term;
-
-static void on_signal(int sig)
-{
-    if (sig == SIGHUP)
-        got_hup = 1;
-    else
-        got_term = 1;
-}
-
 struct options {
     const char *output;
     bool gzip, in_place, keep_private, line_buffered, stats;
@@ -59,16 +47,6 @@ struct run {
     uint64_t bytes_out;   /* of finished outputs (in-place files) */
     int rc;               /* exit status so far */
 };
-
-static void errmsg(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("logscrub: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
 
 static void usage(FILE *f)
 {
@@ -210,20 +188,12 @@ static void reopen_output(struct run *run)
     got_hup = 0;
     if (run->opt->output == NULL)
         return;
-    int fd = open(run->opt->output, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, OUTPUT_MODE);
-    if (fd < 0) {
+    int rc = output_reopen(run->opt->output, run->out, &run->out_fd);
+    if (rc == OUTPUT_OPEN_FAILED)
         errmsg("%s: cannot reopen: %s; still writing to the old file", run->opt->output,
                strerror(errno));
-        return;
-    }
-    if (writer_finish(run->out) < 0) {
-        close(fd);
+    else if (rc == OUTPUT_WRITE_FAILED)
         write_failed(run);
-        return;
-    }
-    close(run->out_fd);
-    run->out_fd = fd;
-    writer_reset(run->out, fd);
 }
 
 /* Filters one input into run->out.  Returns false when the run must stop. */
@@ -272,20 +242,13 @@ static void print_stats(const struct run *run, double seconds)
             c.fail_closed, seconds, seconds > 0 ? (double)in / 1e6 / seconds : 0.0);
 }
 
-/* Is the output something a person or a program is waiting on? */
-static bool interactive(int fd)
-{
-    struct stat st;
-    return isatty(fd) || (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode));
-}
-
 /* The filter: FILEs (or stdin) to stdout or -o. */
 static int run_filter(struct run *run, char **files, int nfiles)
 {
     const struct options *opt = run->opt;
     run->out_fd = STDOUT_FILENO;
     if (opt->output) {
-        run->out_fd = open(opt->output, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, OUTPUT_MODE);
+        run->out_fd = output_open(opt->output);
         if (run->out_fd < 0) {
             errmsg("%s: cannot open for writing: %s", opt->output, strerror(errno));
             return EX_CANTCREAT;
@@ -441,18 +404,6 @@ static int run_in_place(struct run *run, char **files, int nfiles)
             return rc;
     }
     return EX_OK;
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal; /* no SA_RESTART: a blocked read returns */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGHUP, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
 }
 
 enum { OPT_IN_PLACE = 256, OPT_V4, OPT_V6, OPT_KEEP_PRIVATE, OPT_MAX_LINE, OPT_LINE_BUFFERED,

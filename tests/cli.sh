@@ -5,7 +5,11 @@
 # output, 74 I/O error.
 
 . "$(dirname "$0")/lib.sh"
-require gzip cmp diff stat
+require gzip cmp diff stat od dd
+# As root, permission tests run the binary as nobody.
+if [ "$(id -u)" -eq 0 ]; then
+    require setpriv
+fi
 require_logscrub
 
 umask 022

@@ -1,6 +1,7 @@
 /* test_io.c -- Criterion tests for src/io.[ch]: the line reader (plain and
- * gzip input, long-line cutting, stop, refill hook, signals, reuse) and the
- * buffered writer (plain and gzip output, flush, reopen, broken pipe).
+ * gzip input, long-line cutting, stop, refill hook, signals, reuse, the
+ * no-gzip and universal-newline options) and the buffered writer (plain and
+ * gzip output, flush, reopen, broken pipe).
  *
  * Inputs go through real file descriptors: temporary files (already
  * unlinked) for data of any size, pipes where blocking and signals matter.
@@ -1237,6 +1238,186 @@ Test(reader, read_error_names_the_input)
     cr_assert_str_eq(reader_error(r), want);
     reader_free(r);
     close(fd);
+}
+
+/* ---- options: RD_NO_GZIP, RD_UNIVERSAL_NEWLINES (anonip) ---------------- */
+
+Test(reader, universal_newlines_end_lines_at_cr_and_crlf)
+{
+    reader *r = reader_new(64);
+    reader_set_options(r, RD_UNIVERSAL_NEWLINES);
+    int fd = tmp_with(LIT("a\rb\r\nc\n\r\r\n\nd\0\r\re"));
+    reader_open(r, fd, "in");
+    EXPECT_LINE(r, "a", true);
+    EXPECT_LINE(r, "b", true);
+    EXPECT_LINE(r, "c", true);
+    EXPECT_LINE(r, "", true); /* "\r" */
+    EXPECT_LINE(r, "", true); /* "\r\n" */
+    EXPECT_LINE(r, "", true); /* "\n" */
+    EXPECT_LINE(r, "d\0", true);
+    EXPECT_LINE(r, "", true);
+    EXPECT_LINE(r, "e", false);
+    EXPECT_RC(r, RD_EOF);
+    cr_assert_eq(reader_bytes(r), 16 - 2, "each \"\\r\\n\" counts as one byte");
+    reader_free(r);
+    close(fd);
+}
+
+Test(reader, universal_newlines_crlf_split_across_reads)
+{
+    /* The '\r' ends the line at once; the '\n' arriving alone in the next
+     * read is the rest of the same terminator, not an empty line. */
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    refill_feed f = {.wfd = p[1], .chunks = {"x\r", "\n", "y\r", NULL}};
+    reader *r = reader_new(64);
+    reader_set_options(r, RD_UNIVERSAL_NEWLINES);
+    reader_open(r, p[0], "pipe");
+    reader_on_refill(r, feed_next, &f);
+    alarm_in(5000);
+    EXPECT_LINE(r, "x", true);
+    cr_assert_eq(f.calls, 1, "a line ending in '\\r' needs no further read");
+    EXPECT_LINE(r, "y", true);
+    EXPECT_RC(r, RD_EOF);
+    cr_assert_eq(f.calls, 4);
+    cr_assert_eq(alarms, 0);
+    reader_free(r);
+    close(p[0]);
+}
+
+Test(reader, universal_newlines_with_a_one_byte_first_read)
+{
+    /* One byte is too few to rule out gzip only when it is 0x1f; a lone
+     * '\r' is text and is translated at once. */
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    refill_feed f = {.wfd = p[1], .chunks = {"\r", "\n", "y\n", NULL}};
+    reader *r = reader_new(64);
+    reader_set_options(r, RD_UNIVERSAL_NEWLINES);
+    reader_open(r, p[0], "pipe");
+    reader_on_refill(r, feed_next, &f);
+    alarm_in(5000);
+    EXPECT_LINE(r, "", true);
+    EXPECT_LINE(r, "y", true);
+    EXPECT_RC(r, RD_EOF);
+    cr_assert_eq(reader_is_gzip(r), false);
+    cr_assert_eq(alarms, 0);
+    reader_free(r);
+    close(p[0]);
+}
+
+Test(reader, universal_newlines_cut_line_ends_at_cr)
+{
+    int fd;
+    reader *r = reader_new(4);
+    reader_set_options(r, RD_UNIVERSAL_NEWLINES);
+    fd = tmp_with(LIT("abcdefg\r\nhi\rjklmn\r"));
+    reader_open(r, fd, "in");
+    EXPECT_CUT(r, "abcd", 4, true, 3);
+    EXPECT_LINE(r, "hi", true);
+    EXPECT_CUT(r, "jklm", 4, true, 1);
+    EXPECT_RC(r, RD_EOF);
+    reader_free(r);
+    close(fd);
+}
+
+Test(reader, universal_newlines_still_detect_gzip)
+{
+    sbuf z = gz(LIT("one\r\ntwo\rthree\n"), 6);
+    int fd = tmp_with(z.p, z.len);
+    reader *r = reader_new(64);
+    reader_set_options(r, RD_UNIVERSAL_NEWLINES);
+    reader_open(r, fd, "in.gz");
+    EXPECT_LINE(r, "one", true);
+    EXPECT_LINE(r, "two", true);
+    EXPECT_LINE(r, "three", true);
+    EXPECT_RC(r, RD_EOF);
+    cr_assert(reader_is_gzip(r));
+    free(z.p);
+    reader_free(r);
+    close(fd);
+}
+
+Test(reader, no_gzip_reads_gzip_bytes_as_text)
+{
+    const char data[] = "\x1f\x8b\x08\x00zz\nx\n";
+    int fd = tmp_with(data, sizeof data - 1);
+    reader *r = reader_new(64);
+    reader_set_options(r, RD_NO_GZIP);
+    reader_open(r, fd, "in");
+    EXPECT_LINE(r, "\x1f\x8b\x08\x00zz", true);
+    EXPECT_LINE(r, "x", true);
+    EXPECT_RC(r, RD_EOF);
+    cr_assert_eq(reader_is_gzip(r), false);
+    reader_free(r);
+    close(fd);
+}
+
+Test(reader, options_apply_from_the_next_open)
+{
+    int fd1 = tmp_with(LIT("a\rb\n"));
+    int fd2 = tmp_with(LIT("a\rb\n"));
+    reader *r = reader_new(64);
+    reader_open(r, fd1, "one");
+    reader_set_options(r, RD_UNIVERSAL_NEWLINES);
+    EXPECT_LINE(r, "a\rb", true); /* opened with the defaults */
+    EXPECT_RC(r, RD_EOF);
+    reader_open(r, fd2, "two");
+    EXPECT_LINE(r, "a", true);
+    EXPECT_LINE(r, "b", true);
+    EXPECT_RC(r, RD_EOF);
+    reader_free(r);
+    close(fd1);
+    close(fd2);
+}
+
+static void stop_reader(void *arg)
+{
+    reader_stop(arg);
+}
+
+Test(reader, refill_hook_may_stop_the_reader)
+{
+    /* The hook stops the reader: the read that would block is not made,
+     * and what is buffered comes back as after reader_stop. */
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    write_full(p[1], LIT("a\npart"));
+    reader *r = reader_new(64);
+    reader_open(r, p[0], "pipe");
+    EXPECT_LINE(r, "a", true);
+    reader_on_refill(r, stop_reader, r);
+    alarm_in(5000);
+    expect_line_at(__LINE__, r, LIT("part"), false, false, 0, true);
+    EXPECT_RC(r, RD_EOF);
+    cr_assert_eq(alarms, 0);
+    reader_free(r);
+    close(p[0]);
+    close(p[1]);
+}
+
+Test(reader, refill_hook_may_stop_a_gzip_reader)
+{
+    gzmaker g;
+    gz_begin(&g, 6);
+    gz_add(&g, LIT("one\ntw"), Z_SYNC_FLUSH);
+    sbuf z = g.out;
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    write_full(p[1], z.p, z.len);
+    reader *r = reader_new(64);
+    reader_open(r, p[0], "pipe.gz");
+    EXPECT_LINE(r, "one", true);
+    reader_on_refill(r, stop_reader, r);
+    alarm_in(5000);
+    expect_line_at(__LINE__, r, LIT("tw"), false, false, 0, true);
+    EXPECT_RC(r, RD_EOF); /* not "truncated": we stopped */
+    cr_assert_eq(alarms, 0);
+    deflateEnd(&g.zs);
+    free(z.p);
+    reader_free(r);
+    close(p[0]);
+    close(p[1]);
 }
 
 /* ---------------------------------------------------------------------

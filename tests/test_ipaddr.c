@@ -1165,6 +1165,11 @@ static const struct line_case edge_lines[] = {
     L("dns 4.3.2.1.in-addr.arpa", "dns 0.3.2.1.in-addr.arpa"),
     L("1.2.3.4:2001:db8:aaaa:bbbb::1", "1.2.3.0:2001:db8:aaaa::"),
     L("fe80::1%eth0-1.2.3.4", "fe80::%eth0-1.2.3.0"),
+    /* Found by fuzzing: one pass must find everything a second pass would. */
+    L("::1.::2001:db8:1:2", "::.::"), /* "::2001:db8:1:2" is one address */
+    L("x.812:::1", "x.812:::1"),
+    L("::d.0::d", "::.::"),
+    L("::1.2 ::1.2.3", "::1.2 ::1.2.3"),
     /* URL-encoded IPv6 in query strings: masked, and written back encoded. */
     L("GET /whois?q=2001%3Adb8%3A1%3A%3A5 HTTP/1.1", "GET /whois?q=2001%3Adb8%3A1%3A%3A HTTP/1.1"),
     L("q=%3A%3Affff%3A198.51.100.7&x", "q=%3A%3Affff%3A198.51.100.0&x"),

@@ -26,9 +26,12 @@ typedef struct ls_worker ls_worker;
 
 typedef enum ls_status {
     LS_OK = 0,
+    LS_DROPPED,     /* ls_scrub: a drop-line rule matched; write nothing */
     LS_ERR_NOMEM,   /* allocation failed; the object is unchanged */
     LS_ERR_INVALID, /* an argument is out of range */
-    LS_ERR_FROZEN   /* the policy already has workers and is read-only */
+    LS_ERR_FROZEN,  /* the policy already has workers and is read-only */
+    LS_ERR_CONFIG,  /* bad policy: ls_policy_error() says "FILE:LINE:COL: what" */
+    LS_ERR_KEY      /* the pseudonym key file cannot be used: ls_policy_error() */
 } ls_status;
 
 /* Defaults: keep /24 of IPv4 and /48 of IPv6; private, loopback and
@@ -39,6 +42,7 @@ typedef enum ls_status {
 /* Counters a worker keeps; add them up across workers for a report. */
 typedef struct ls_counters {
     uint64_t lines;       /* lines passed to ls_scrub */
+    uint64_t dropped;     /* lines dropped by drop-line rules */
     uint64_t ipv4;        /* IPv4 addresses (incl. IPv4-mapped) rewritten */
     uint64_t ipv6;        /* IPv6 addresses rewritten */
     uint64_t kept;        /* addresses left alone by keep_private */
@@ -62,6 +66,53 @@ ls_status ls_policy_set_prefixes(ls_policy *p, unsigned ipv4_prefix, unsigned ip
  * exists. */
 ls_status ls_policy_set_keep_private(ls_policy *p, bool keep);
 
+/* Loads a policy file (YAML, see logscrub-policy(5)) into a policy fresh
+ * from ls_policy_new, replacing its defaults.  Rule packs it names are taken
+ * from the ones built in, or read from paths.  Returns LS_ERR_CONFIG with
+ * ls_policy_error() set on any problem; the policy must then be freed. */
+ls_status ls_policy_load_file(ls_policy *p, const char *path);
+
+/* Loads the built-in default policy (the shipped rule packs). */
+ls_status ls_policy_load_default(ls_policy *p);
+
+/* Like ls_policy_load_file, from memory; `name` is used in messages. */
+ls_status ls_policy_load_buffer(ls_policy *p, const char *name, const char *yaml, size_t len);
+
+/* Removes all rules (addresses only, as --no-rules).  LS_ERR_FROZEN once a
+ * worker exists. */
+ls_status ls_policy_drop_rules(ls_policy *p);
+
+/* The prefixes in force (from the defaults, a policy file or a setter). */
+unsigned ls_policy_ipv4_prefix(const ls_policy *p);
+unsigned ls_policy_ipv6_prefix(const ls_policy *p);
+
+/* The last error message, "" when there was none.  Never log content. */
+const char *ls_policy_error(const ls_policy *p);
+
+/* Does the policy need a pseudonym key (ip.method or a rule)? */
+bool ls_policy_needs_key(const ls_policy *p);
+
+/* Opens (or creates, or rotates) the pseudonym key for time `now` (Unix
+ * seconds) when the policy needs one; a no-op otherwise.  May be called
+ * again to rotate, but never while a worker is inside ls_scrub.  Returns
+ * LS_ERR_KEY with ls_policy_error() set when the key file cannot be used. */
+ls_status ls_policy_open_key(ls_policy *p, uint64_t now);
+
+/* True when the key's period has ended at `now` (call ls_policy_open_key). */
+bool ls_policy_key_due(const ls_policy *p, uint64_t now);
+
+/* Number of active rules, and their names in the order they run. */
+size_t ls_policy_rule_count(const ls_policy *p);
+const char *ls_policy_rule_name(const ls_policy *p, size_t i);
+
+/* Runs every rule's examples (each through its own rule only; pseudonyms
+ * with a fixed all-zero test key).  Calls fn once per failing example with
+ * a message "FILE:LINE:COL: rule NAME example N: ...", stores the number of
+ * examples in *total and returns the number that failed (SIZE_MAX when out
+ * of memory). */
+typedef void (*ls_report_fn)(void *arg, const char *message);
+size_t ls_policy_check_examples(const ls_policy *p, ls_report_fn fn, void *arg, size_t *total);
+
 /* Makes a worker for one thread.  The policy becomes read-only and must
  * outlive the worker.  Returns NULL when out of memory. */
 ls_worker *ls_worker_new(const ls_policy *p);
@@ -70,13 +121,27 @@ ls_worker *ls_worker_new(const ls_policy *p);
 void ls_worker_free(ls_worker *w);
 
 /* Scrubs one line (without its line terminator; a trailing '\r' is just
- * another byte).  On return *out and *out_len hold the scrubbed text: either
+ * another byte): addresses first, then the policy's rules in order.  On return *out and *out_len hold the scrubbed text: either
  * `in` itself when the line holds no address, or a buffer owned by the
  * worker that stays valid until the next call on the same worker (even if
- * the text came out the same, e.g. an address kept by keep_private).  Returns LS_ERR_NOMEM
- * when the output buffer cannot grow; *out is then a fixed marker text, never
- * the raw input, so callers fail closed by writing it. */
+ * the text came out the same, e.g. an address kept by keep_private).
+ * Returns LS_DROPPED when a drop-line rule matched (write nothing).  When a
+ * rule fails (its match limit, most likely) or memory runs out, *out is a
+ * fixed marker text, never the raw input, so callers fail closed by writing
+ * it; the return value is LS_OK for a rule failure (counted in fail_closed)
+ * and LS_ERR_NOMEM for memory. */
 ls_status ls_scrub(ls_worker *w, const char *in, size_t len, const char **out, size_t *out_len);
+
+/* Matches of rule i (ls_policy_rule_name order) that were rewritten. */
+uint64_t ls_worker_rule_hits(const ls_worker *w, size_t i);
+
+/* Asks the worker to report each rule match of the following ls_scrub calls:
+ * fn(arg, rule name, start, end, rejected) with offsets into the text that
+ * rule saw (after the IP engine and earlier rules); `rejected` when the
+ * validator said no.  NULL turns it off. */
+typedef void (*ls_explain_fn)(void *arg, const char *rule, size_t start, size_t end,
+                              bool rejected);
+void ls_worker_set_explain(ls_worker *w, ls_explain_fn fn, void *arg);
 
 /* Copies the worker's counters into *c.  This function can't fail. */
 void ls_worker_counters(const ls_worker *w, ls_counters *c);

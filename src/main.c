@@ -1,6 +1,7 @@
-/* main.c -- the logscrub command: parses options and runs one of three
+/* main.c -- the logscrub command: parses options and runs one of four
  * jobs: the filter (files or stdin to stdout or -o FILE), --in-place
- * rewriting, or the anonip-compatible front end.  Scrubbing itself is the
+ * rewriting, `logscrub check` (validate a policy, run its rule examples), or
+ * the anonip-compatible front end.  Scrubbing itself is the
  * library's (logscrub.h); reading and writing are io.c's; messages, signals
  * and opening -o are cli.c's.
  */
@@ -29,8 +30,9 @@
 
 #define DEFAULT_MAX_LINE ((size_t)1 << 20)
 struct options {
-    const char *output;
-    bool gzip, in_place, keep_private, line_buffered, stats;
+    const char *output, *config;
+    bool gzip, in_place, keep_private, line_buffered, stats, no_rules, explain;
+    bool set_v4, set_v6; /* given on the command line: override the policy */
     unsigned ipv4_prefix, ipv6_prefix;
     size_t max_line;
 };
@@ -45,6 +47,9 @@ struct run {
     bool flush_each_line; /* --line-buffered */
     bool need_nl;         /* the last line written had no '\n' */
     uint64_t bytes_out;   /* of finished outputs (in-place files) */
+    uint64_t lineno;      /* of the current input, for --explain */
+    ls_policy *policy;
+    bool rotate_key;      /* the policy uses pseudonyms: check the key's period */
     int rc;               /* exit status so far */
 };
 
@@ -52,10 +57,16 @@ static void usage(FILE *f)
 {
     fputs("Usage: logscrub [OPTIONS] [FILE...]\n"
           "       logscrub --in-place [OPTIONS] FILE...\n"
+          "       logscrub check [-c FILE]\n"
           "       logscrub --compat=anonip [ANONIP OPTIONS]\n"
-          "Truncate every IPv4 and IPv6 address in log lines.  Reads FILEs (gzip\n"
-          "detected automatically) or standard input; writes standard output.\n"
+          "Truncate every IPv4 and IPv6 address in log lines and scrub personal data\n"
+          "by the rules of a policy.  Reads FILEs (gzip detected automatically) or\n"
+          "standard input; writes standard output.\n"
           "\n"
+          "  -c, --config FILE     policy file (default: the built-in policy, which uses\n"
+          "                        the rule packs pii, secrets and pii-de)\n"
+          "      --no-rules        addresses only: do not apply the policy's rules\n"
+          "      --explain         report each rule match (rule, byte offsets) on stderr\n"
           "  -o, --output FILE     append to FILE (created mode 0640); SIGHUP reopens it\n"
           "  -z, --gzip            gzip-compress the output\n"
           "      --in-place        rewrite each FILE safely (gzip input stays gzip)\n"
@@ -71,9 +82,13 @@ static void usage(FILE *f)
           "  -h, --help            show this help and exit\n"
           "  -V, --version         show the version and exit\n"
           "\n"
-          "Exit status: 0 ok, 64 usage, 66 cannot open input, 70 internal error,\n"
-          "73 cannot create output, 74 input/output error, 75 --in-place interrupted\n"
-          "(file left unchanged).  See logscrub(1).\n",
+          "\n"
+          "check validates the policy and runs every rule's examples.\n"
+          "\n"
+          "Exit status: 0 ok, 64 usage, 65 check: examples failed, 66 cannot open input,\n"
+          "70 internal error, 73 cannot create output, 74 input/output error,\n"
+          "75 --in-place interrupted (file left unchanged), 78 bad policy or key file.\n"
+          "See logscrub(1) and logscrub-policy(5).\n",
           f);
 }
 
@@ -147,6 +162,7 @@ static bool emit(struct run *run, const rline *l)
     size_t keep = l->len;
     bool nl = l->nl;
 
+    run->lineno++;
     if (l->cut || l->interrupted) {
         /* Fail closed: keep whole words only, so no address or other token
          * is split into pieces the scanner cannot recognise. */
@@ -159,7 +175,19 @@ static bool emit(struct run *run, const rline *l)
         if (l->interrupted)
             nl = true; /* the next writer must not continue this line */
     }
-    ls_scrub(run->worker, l->p, keep, &out, &out_len); /* on failure out is a marker */
+    if (run->rotate_key) {
+        /* A new period starts a new key: yesterday's pseudonyms end here. */
+        time_t t = time(NULL);
+        if (ls_policy_key_due(run->policy, (uint64_t)t) &&
+            ls_policy_open_key(run->policy, (uint64_t)t) != LS_OK) {
+            errmsg("%s", ls_policy_error(run->policy));
+            run->rc = EX_CONFIG;
+            return false;
+        }
+    }
+    /* On failure out is a marker, never the input. */
+    if (ls_scrub(run->worker, l->p, keep, &out, &out_len) == LS_DROPPED)
+        return true; /* a drop-line rule: this line has no output line */
 
     if (run->need_nl && writer_put(run->out, "\n", 1) < 0)
         goto fail;
@@ -196,10 +224,19 @@ static void reopen_output(struct run *run)
         write_failed(run);
 }
 
+/* --explain: where a rule matched.  Offsets only: never log content. */
+static void explain_match(void *arg, const char *rule, size_t start, size_t end, bool rejected)
+{
+    const struct run *run = arg;
+    fprintf(stderr, "logscrub: explain: line %" PRIu64 ": rule %s matched bytes %zu-%zu%s\n",
+            run->lineno, rule, start, end, rejected ? " (validator refused)" : "");
+}
+
 /* Filters one input into run->out.  Returns false when the run must stop. */
 static bool filter(struct run *run, int fd, const char *name)
 {
     rline l;
+    run->lineno = 0;
     reader_open(run->in, fd, name);
     for (;;) {
         if (got_hup)
@@ -236,10 +273,35 @@ static void print_stats(const struct run *run, double seconds)
     uint64_t in = reader_bytes(run->in);
     fprintf(stderr,
             "logscrub: stats: lines=%" PRIu64 " bytes_in=%" PRIu64 " bytes_out=%" PRIu64
-            " ipv4=%" PRIu64 " ipv6=%" PRIu64 " kept=%" PRIu64 " fail_closed=%" PRIu64
-            " seconds=%.3f mb_per_s=%.1f\n",
-            c.lines, in, run->bytes_out + (run->out ? writer_bytes(run->out) : 0), c.ipv4, c.ipv6, c.kept,
-            c.fail_closed, seconds, seconds > 0 ? (double)in / 1e6 / seconds : 0.0);
+            " ipv4=%" PRIu64 " ipv6=%" PRIu64 " kept=%" PRIu64 " dropped=%" PRIu64
+            " fail_closed=%" PRIu64 " seconds=%.3f mb_per_s=%.1f\n",
+            c.lines, in, run->bytes_out + (run->out ? writer_bytes(run->out) : 0), c.ipv4,
+            c.ipv6, c.kept, c.dropped, c.fail_closed, seconds,
+            seconds > 0 ? (double)in / 1e6 / seconds : 0.0);
+    size_t n = ls_policy_rule_count(run->policy);
+    if (n == 0)
+        return;
+    fputs("logscrub: stats: rules:", stderr);
+    for (size_t k = 0; k < n; k++)
+        fprintf(stderr, " %s=%" PRIu64, ls_policy_rule_name(run->policy, k),
+                ls_worker_rule_hits(run->worker, k));
+    fputc('\n', stderr);
+}
+
+/* Opens an input file for reading; a directory or an unreadable file is
+ * reported (by name, never content) and gives -1. */
+static int open_input(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        fd = -1;
+        errno = EISDIR;
+    }
+    if (fd < 0)
+        errmsg("%s: %s", path, strerror(errno));
+    return fd;
 }
 
 /* The filter: FILEs (or stdin) to stdout or -o. */
@@ -268,18 +330,22 @@ static int run_filter(struct run *run, char **files, int nfiles)
         files = stdin_only;
         nfiles = 1;
     }
+    /* Like cat: an input that cannot be opened is reported and skipped, the
+     * others are still filtered, and the exit status says so at the end. */
+    bool missing = false;
     for (int k = 0; k < nfiles && run->rc == EX_OK && !got_term; k++) {
         bool is_stdin = strcmp(files[k], "-") == 0;
-        int fd = is_stdin ? STDIN_FILENO : open(files[k], O_RDONLY | O_CLOEXEC);
+        int fd = is_stdin ? STDIN_FILENO : open_input(files[k]);
         if (fd < 0) {
-            errmsg("%s: %s", files[k], strerror(errno));
-            run->rc = EX_NOINPUT;
-            break;
+            missing = true;
+            continue;
         }
         filter(run, fd, is_stdin ? "standard input" : files[k]);
         if (!is_stdin)
             close(fd);
     }
+    if (missing && run->rc == EX_OK)
+        run->rc = EX_NOINPUT;
     if (run->rc == EX_OK || run->rc == EX_NOINPUT) {
         if (writer_finish(run->out) < 0)
             write_failed(run);
@@ -399,15 +465,112 @@ cleanup:
 static int run_in_place(struct run *run, char **files, int nfiles)
 {
     for (int k = 0; k < nfiles; k++) {
-        int rc = in_place_one(run, files[k]);
+        /* Rewrite what a symbolic link points to: replacing the link itself
+         * would leave the raw target behind. */
+        char *real = realpath(files[k], NULL);
+        if (real == NULL) {
+            errmsg("%s: %s", files[k], strerror(errno));
+            return EX_NOINPUT;
+        }
+        int rc = in_place_one(run, real);
+        free(real);
         if (rc != EX_OK)
             return rc;
     }
     return EX_OK;
 }
 
+static void print_line(void *arg, const char *message)
+{
+    (void)arg;
+    puts(message);
+}
+
+/* `logscrub check [-c FILE]`: loads the policy and runs its examples. */
+static int run_check(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    const char *config = NULL;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":c:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 'h': usage(stdout); return EX_OK;
+        case ':': errmsg("option '%s' needs a value; see --help", argv[optind - 1]); return EX_USAGE;
+        default: errmsg("check: unknown option '%s'; see --help", argv[optind - 1]); return EX_USAGE;
+        }
+    }
+    if (optind < argc) {
+        errmsg("check: unexpected argument '%s'; see --help", argv[optind]);
+        return EX_USAGE;
+    }
+    ls_policy *p = ls_policy_new();
+    if (p == NULL) {
+        errmsg("out of memory");
+        return EX_SOFTWARE;
+    }
+    ls_status st = config ? ls_policy_load_file(p, config) : ls_policy_load_default(p);
+    if (st != LS_OK) {
+        fprintf(stderr, "%s\n", ls_policy_error(p));
+        ls_policy_free(p);
+        return st == LS_ERR_NOMEM ? EX_SOFTWARE : EX_CONFIG;
+    }
+    size_t total = 0, failed = ls_policy_check_examples(p, print_line, NULL, &total);
+    if (failed == SIZE_MAX) {
+        errmsg("out of memory");
+        ls_policy_free(p);
+        return EX_SOFTWARE;
+    }
+    printf("logscrub check: %zu rules, %zu examples, %zu failed\n", ls_policy_rule_count(p),
+           total, failed);
+    ls_policy_free(p);
+    return failed ? EX_DATAERR : EX_OK;
+}
+
+/* Builds the policy the filter runs: the -c file or the built-in one (none
+ * at all with --no-rules and no -c), then the command line's overrides.
+ * Prints the problem and returns an exit status other than EX_OK on
+ * failure; *out is then NULL. */
+static int make_policy(const struct options *opt, ls_policy **out)
+{
+    *out = NULL;
+    ls_policy *p = ls_policy_new();
+    if (p == NULL) {
+        errmsg("out of memory");
+        return EX_SOFTWARE;
+    }
+    ls_status st = LS_OK;
+    if (opt->config)
+        st = ls_policy_load_file(p, opt->config);
+    else if (!opt->no_rules)
+        st = ls_policy_load_default(p);
+    if (st == LS_OK && opt->no_rules)
+        st = ls_policy_drop_rules(p);
+    if (st == LS_OK && (opt->set_v4 || opt->set_v6))
+        st = ls_policy_set_prefixes(p, opt->set_v4 ? opt->ipv4_prefix : ls_policy_ipv4_prefix(p),
+                                    opt->set_v6 ? opt->ipv6_prefix : ls_policy_ipv6_prefix(p));
+    if (st == LS_OK && opt->keep_private)
+        st = ls_policy_set_keep_private(p, true);
+    if (st == LS_OK)
+        st = ls_policy_open_key(p, (uint64_t)time(NULL));
+    if (st != LS_OK) {
+        /* Policy messages are "FILE:LINE:COL: what", printed as they are. */
+        if (st == LS_ERR_NOMEM)
+            errmsg("out of memory");
+        else
+            fprintf(stderr, "%s\n", ls_policy_error(p));
+        ls_policy_free(p);
+        return st == LS_ERR_NOMEM ? EX_SOFTWARE : EX_CONFIG;
+    }
+    *out = p;
+    return EX_OK;
+}
+
 enum { OPT_IN_PLACE = 256, OPT_V4, OPT_V6, OPT_KEEP_PRIVATE, OPT_MAX_LINE, OPT_LINE_BUFFERED,
-       OPT_STATS, OPT_COMPAT };
+       OPT_STATS, OPT_COMPAT, OPT_NO_RULES, OPT_EXPLAIN };
 
 int main(int argc, char **argv)
 {
@@ -420,9 +583,14 @@ int main(int argc, char **argv)
         errmsg("--compat takes 'anonip' as --compat=anonip");
         return EX_USAGE;
     }
+    if (argc > 1 && strcmp(argv[1], "check") == 0)
+        return run_check(argc - 1, argv + 1);
 
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
+        {"config", required_argument, NULL, 'c'},
+        {"no-rules", no_argument, NULL, OPT_NO_RULES},
+        {"explain", no_argument, NULL, OPT_EXPLAIN},
         {"gzip", no_argument, NULL, 'z'},
         {"in-place", no_argument, NULL, OPT_IN_PLACE},
         {"ipv4-prefix", required_argument, NULL, OPT_V4},
@@ -441,9 +609,12 @@ int main(int argc, char **argv)
     unsigned long v;
     int c;
     opterr = 0; /* our own one-line messages below */
-    while ((c = getopt_long(argc, argv, ":o:zhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:c:zhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'o': opt.output = optarg; break;
+        case 'c': opt.config = optarg; break;
+        case OPT_NO_RULES: opt.no_rules = true; break;
+        case OPT_EXPLAIN: opt.explain = true; break;
         case 'z': opt.gzip = true; break;
         case OPT_IN_PLACE: opt.in_place = true; break;
         case OPT_V4:
@@ -452,6 +623,7 @@ int main(int argc, char **argv)
                 return EX_USAGE;
             }
             opt.ipv4_prefix = (unsigned)v;
+            opt.set_v4 = true;
             break;
         case OPT_V6:
             if (!parse_uint(optarg, 128, &v)) {
@@ -459,6 +631,7 @@ int main(int argc, char **argv)
                 return EX_USAGE;
             }
             opt.ipv6_prefix = (unsigned)v;
+            opt.set_v6 = true;
             break;
         case OPT_KEEP_PRIVATE: opt.keep_private = true; break;
         case OPT_MAX_LINE:
@@ -495,15 +668,19 @@ int main(int argc, char **argv)
         errmsg("--in-place needs at least one FILE");
         return EX_USAGE;
     }
-
-    ls_policy *policy = ls_policy_new();
-    if (policy == NULL || ls_policy_set_prefixes(policy, opt.ipv4_prefix, opt.ipv6_prefix) ||
-        ls_policy_set_keep_private(policy, opt.keep_private)) {
-        errmsg("out of memory");
-        ls_policy_free(policy);
-        return EX_SOFTWARE;
+    for (int k = 0; opt.in_place && k < nfiles; k++) {
+        if (strcmp(files[k], "-") == 0) {
+            errmsg("--in-place cannot rewrite standard input");
+            return EX_USAGE;
+        }
     }
-    struct run run = {.opt = &opt, .rc = EX_OK};
+
+    ls_policy *policy;
+    int prc = make_policy(&opt, &policy);
+    if (prc != EX_OK)
+        return prc; /* nothing was written, no output file created */
+    struct run run = {.opt = &opt, .rc = EX_OK, .policy = policy};
+    run.rotate_key = ls_policy_needs_key(policy);
     run.worker = ls_worker_new(policy);
     run.in = reader_new(opt.max_line);
     if (run.worker == NULL || run.in == NULL) {
@@ -513,6 +690,8 @@ int main(int argc, char **argv)
         ls_policy_free(policy);
         return EX_SOFTWARE;
     }
+    if (opt.explain)
+        ls_worker_set_explain(run.worker, explain_match, &run);
     install_signals();
     double t0 = now();
     int rc = opt.in_place ? run_in_place(&run, files, nfiles) : run_filter(&run, files, nfiles);

@@ -1,9 +1,10 @@
-/* scrub.c -- the policy (read-only once in use) and the per-thread worker
- * that rewrites one line at a time.
+/* scrub.c -- the policy object (read-only once in use) and the per-thread
+ * worker that rewrites one line at a time: addresses first (ipaddr.c), then
+ * the policy's rules (rules.c).
  *
- * The worker owns the only per-line memory: one output buffer that grows to
- * the longest line seen and is then reused, so steady-state scrubbing does
- * not allocate.  Lines without an address are not copied at all.
+ * The worker owns the only per-line memory: buffers that grow to the longest
+ * line seen and are then reused, so steady-state scrubbing does not
+ * allocate.  Lines without an address or rule match are not copied at all.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -11,29 +12,26 @@
 
 #include "logscrub.h"
 
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ipaddr.h"
-
-struct ls_policy {
-    unsigned ipv4_prefix;
-    unsigned ipv6_prefix;
-    bool keep_private;
-    atomic_uint workers; /* > 0: frozen */
-};
+#include "policy.h"
 
 struct ls_worker {
     const ls_policy *policy;
-    char *buf;
+    char *buf; /* output of the IP pass */
     size_t cap;
+    rules_scratch rs;
     ls_counters count;
+    ls_explain_fn explain;
+    void *explain_arg;
 };
 
 /* What ls_scrub hands out when it cannot build the real output: a line that
  * says so, never the raw input. */
 static const char nomem_marker[] = "[logscrub: line removed, out of memory]";
+static const char failed_marker[] = "[logscrub: line removed, a rule failed]";
 
 ls_policy *ls_policy_new(void)
 {
@@ -42,13 +40,16 @@ ls_policy *ls_policy_new(void)
         return NULL;
     p->ipv4_prefix = LS_DEFAULT_IPV4_PREFIX;
     p->ipv6_prefix = LS_DEFAULT_IPV6_PREFIX;
-    p->keep_private = false;
+    p->rotate_seconds = 86400;
     atomic_init(&p->workers, 0);
     return p;
 }
 
 void ls_policy_free(ls_policy *p)
 {
+    if (p == NULL)
+        return;
+    policy_free_contents(p);
     free(p);
 }
 
@@ -76,6 +77,11 @@ ls_worker *ls_worker_new(const ls_policy *p)
     ls_worker *w = calloc(1, sizeof *w);
     if (w == NULL)
         return NULL;
+    if (!rules_scratch_init(&w->rs, p->rules, p->nrules)) {
+        rules_scratch_free(&w->rs);
+        free(w);
+        return NULL;
+    }
     w->policy = p;
     /* The policy is shared read-only from here on; the counter only
      * remembers that it may no longer change. */
@@ -88,6 +94,7 @@ void ls_worker_free(ls_worker *w)
     if (w == NULL)
         return;
     atomic_fetch_sub(&((ls_policy *)w->policy)->workers, 1);
+    rules_scratch_free(&w->rs);
     free(w->buf);
     free(w);
 }
@@ -112,48 +119,96 @@ static bool reserve(ls_worker *w, size_t need)
     return true;
 }
 
-ls_status ls_scrub(ls_worker *w, const char *in, size_t len, const char **out, size_t *out_len)
+/* The IP pass: rewrites every address of in[0, len).  Returns false when
+ * out of memory; otherwise *out is `in` (no address) or w->buf. */
+static bool scrub_ips(ls_worker *w, const char *in, size_t len, const char **out,
+                      size_t *out_len)
 {
     const ls_policy *p = w->policy;
     size_t from = 0, o = 0;
+    bool any = false;
     ipmatch m;
 
-    w->count.lines++;
     while (ip_scan(in, len, from, &m)) {
+        any = true;
         if (p->keep_private && ip_is_special(&m.addr)) {
             w->count.kept++;
             /* Copy through the kept address as it was written. */
             if (!reserve(w, o + (m.end - from)))
-                goto nomem;
+                return false;
             memcpy(w->buf + o, in + from, m.end - from);
             o += m.end - from;
             from = m.end;
             continue;
         }
-        ip_truncate(&m.addr, p->ipv4_prefix, p->ipv6_prefix);
+        if (p->ip_pseudonym)
+            ls_key_ip(p->key, &m.addr, p->ipv4_prefix, p->ipv6_prefix);
+        else
+            ip_truncate(&m.addr, p->ipv4_prefix, p->ipv6_prefix);
         if (m.addr.family == 4 || m.addr.mapped)
             w->count.ipv4++;
         else
             w->count.ipv6++;
         if (!reserve(w, o + (m.start - from) + IP_TEXT_MAX_AS))
-            goto nomem;
+            return false;
         memcpy(w->buf + o, in + from, m.start - from);
         o += m.start - from;
         o += ip_format_as(&m.addr, m.form, w->buf + o);
         from = m.end;
     }
-    if (from == 0 && o == 0) {
+    if (!any) {
         *out = in;
         *out_len = len;
-        return LS_OK;
+        return true;
     }
     if (!reserve(w, o + (len - from)))
-        goto nomem;
+        return false;
     memcpy(w->buf + o, in + from, len - from);
     *out = w->buf;
     *out_len = o + (len - from);
-    return LS_OK;
+    return true;
+}
 
+/* Adapts the rules engine's explain callback to the public one. */
+static void explain_rule(void *arg, size_t rule_index, size_t start, size_t end, bool rejected)
+{
+    ls_worker *w = arg;
+    w->explain(w->explain_arg, w->policy->rules[rule_index].name, start, end, rejected);
+}
+
+ls_status ls_scrub(ls_worker *w, const char *in, size_t len, const char **out, size_t *out_len)
+{
+    const ls_policy *p = w->policy;
+    const char *t;
+    size_t tlen, bad;
+
+    w->count.lines++;
+    if (p->ip_pseudonym && p->key == NULL)
+        goto failed; /* ls_policy_open_key was not called: never guess */
+    if (!scrub_ips(w, in, len, &t, &tlen))
+        goto nomem;
+    *out = t;
+    *out_len = tlen;
+    if (p->nrules == 0)
+        return LS_OK;
+    switch (rules_apply(p->rules, p->nrules, &w->rs, p->key, t, tlen, out, out_len, &bad,
+                        w->explain ? explain_rule : NULL, w)) {
+    case RULES_SAME:
+    case RULES_CHANGED:
+        return LS_OK;
+    case RULES_DROP:
+        w->count.dropped++;
+        return LS_DROPPED;
+    case RULES_FAILED:
+        goto failed;
+    case RULES_NOMEM:
+        goto nomem;
+    }
+failed:
+    w->count.fail_closed++;
+    *out = failed_marker;
+    *out_len = sizeof failed_marker - 1;
+    return LS_OK;
 nomem:
     w->count.fail_closed++;
     *out = nomem_marker;
@@ -169,6 +224,17 @@ void ls_worker_counters(const ls_worker *w, ls_counters *c)
 void ls_worker_count_fail_closed(ls_worker *w)
 {
     w->count.fail_closed++;
+}
+
+uint64_t ls_worker_rule_hits(const ls_worker *w, size_t i)
+{
+    return i < w->rs.nrules ? w->rs.hits[i] : 0;
+}
+
+void ls_worker_set_explain(ls_worker *w, ls_explain_fn fn, void *arg)
+{
+    w->explain = fn;
+    w->explain_arg = arg;
 }
 
 const char *ls_version(void)

@@ -588,16 +588,22 @@ ls_run "$T/nonl.log"
 expect_out_str 'a\n203.0.113.0'
 t_end
 
-t_begin "unchanged input passes byte for byte (no address anywhere)"
+t_begin "--no-rules: input without an address passes byte for byte"
 printf 'GET /index.html 1.2.3.4.5 v1.2.3.4beta 00:1a:2b:3c:4d:5e 12:34:56 10.0.19041.1\n' >"$T/plain.log"
-ls_run <"$T/plain.log"
+ls_run --no-rules <"$T/plain.log"
 expect_rc 0
 expect_out "$T/plain.log"
 t_end
 
+t_begin "default policy: the same line loses only the MAC's device part"
+ls_run <"$T/plain.log"
+expect_rc 0
+expect_out_str 'GET /index.html 1.2.3.4.5 v1.2.3.4beta 00:1a:2b:******** 12:34:56 10.0.19041.1\n'
+t_end
+
 # ---------------------------------------------------------------- stats ---
 
-STATS_RE='^logscrub: stats: lines=[0-9]+ bytes_in=[0-9]+ bytes_out=[0-9]+ ipv4=[0-9]+ ipv6=[0-9]+ kept=[0-9]+ fail_closed=[0-9]+ seconds=[0-9]+\.[0-9]{3} mb_per_s=[0-9]+\.[0-9]$'
+STATS_RE='^logscrub: stats: lines=[0-9]+ bytes_in=[0-9]+ bytes_out=[0-9]+ ipv4=[0-9]+ ipv6=[0-9]+ kept=[0-9]+ dropped=[0-9]+ fail_closed=[0-9]+ seconds=[0-9]+\.[0-9]{3} mb_per_s=[0-9]+\.[0-9]$'
 # stats_field NAME: the integer after NAME= in the stats line.
 stats_field() {
     sed -n "s/.* $1=\([0-9]*\).*/\1/p" "$T/err" | head -n 1
@@ -626,27 +632,39 @@ expect_stats() {
 
 mk "$T/st.log" '203.0.113.195 2001:db8::1 ::ffff:198.51.100.1\n10.0.0.1\n\nno ip here'
 t_begin "--stats counts lines and addresses"
-ls_run --stats <"$T/st.log"
+ls_run --stats --no-rules <"$T/st.log"
 expect_rc 0
 expect_out_str '203.0.113.0 2001:db8:: ::ffff:198.51.100.0\n10.0.0.0\n\nno ip here'
 expect_stats 4 3 1 0 0 "$T/st.log"
 t_end
 
+t_begin "--stats with the default policy adds one line of rule hits"
+mk "$T/pii.log" 'mail alice@example.com and bob@example.org\nno pii 203.0.113.7'
+ls_run --stats <"$T/pii.log"
+expect_rc 0
+expect_out_str 'mail [email] and [email]\nno pii 203.0.113.0'
+[ "$(wc -l <"$T/err")" -eq 2 ] || t_fail "expected 2 stderr lines: $(t_show "$T/err")"
+head -n 1 "$T/err" | grep -Eq "$STATS_RE" || t_fail "stats line: $(t_show "$T/err")"
+sed -n 2p "$T/err" | grep -Eq '^logscrub: stats: rules:( [a-z0-9-]+=[0-9]+)+$' ||
+    t_fail "rules line: $(t_show "$T/err")"
+sed -n 2p "$T/err" | grep -q ' email=2 ' || t_fail "email hits: $(t_show "$T/err")"
+t_end
+
 t_begin "--stats with --keep-private counts kept"
-ls_run --stats --keep-private <"$T/st.log"
+ls_run --stats --no-rules --keep-private <"$T/st.log"
 expect_rc 0
 expect_out_str '203.0.113.195 2001:db8::1 ::ffff:198.51.100.1\n10.0.0.1\n\nno ip here'
 expect_stats 4 0 0 4 0 "$T/st.log"
 t_end
 
 t_begin "--stats counts fail_closed for a cut line"
-ls_run --stats --max-line 1K <"$T/long1.log"
+ls_run --stats --no-rules --max-line 1K <"$T/long1.log"
 expect_rc 0
 expect_stats 2 2 0 0 1 "$T/long1.log"
 t_end
 
 t_begin "--stats with nothing to do"
-ls_run --stats </dev/null
+ls_run --stats --no-rules </dev/null
 expect_rc 0
 expect_out_empty
 expect_stats 0 0 0 0 0 /dev/null

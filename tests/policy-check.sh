@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# tests/policy-check.sh -- `logscrub check` on the shipped policy and on
+# every shipped rule pack on its own: each rule's examples (positives and
+# decoys) must pass.  Also checks that check reports failures and bad
+# policies the documented way.
+. "$(dirname "$0")/lib.sh"
+require_logscrub
+
+t_begin "built-in default policy: all examples pass"
+ls_run check
+expect_rc 0
+grep -qE '^logscrub check: [1-9][0-9]* rules, [1-9][0-9]* examples, 0 failed$' "$T/out" ||
+    t_fail "unexpected summary: $(cat "$T/out")"
+t_end
+
+for pack in "$top_srcdir"/rules/*.yaml; do
+    name=$(basename "$pack" .yaml)
+    [ "$name" = default ] && continue
+    t_begin "rule pack $name: all examples pass"
+    printf 'version: 1\nrules:\n  use: [%s]\n' "$pack" >"$T/policy.yaml"
+    ls_run check -c "$T/policy.yaml"
+    expect_rc 0
+    grep -qE ' examples, 0 failed$' "$T/out" || t_fail "$(cat "$T/out")"
+    t_end
+done
+
+t_begin "a failing example is reported with its place, exit 65"
+cat >"$T/bad.yaml" <<'YAML'
+version: 1
+rules:
+  custom:
+    - name: order-email
+      pattern: 'customer=(?<v>[^&\s]+@[^&\s]+)'
+      action: replace
+      with: '[email]'
+      examples:
+        - in: 'GET /o?customer=a@example.com'
+          out: 'GET /o?customer=[email]'
+        - in: 'GET /o?customer=b@example.com'
+          out: 'GET /o?customer=b@example.com'
+YAML
+ls_run check -c "$T/bad.yaml"
+expect_rc 65
+printf '%s\n' \
+    "$T/bad.yaml:11:11: rule order-email example 2: expected \"GET /o?customer=b@example.com\", got \"GET /o?customer=[email]\"" \
+    'logscrub check: 1 rules, 2 examples, 1 failed' >"$T/expected"
+expect_out "$T/expected"
+t_end
+
+t_begin "a bad policy: FILE:LINE:COL on stderr, exit 78, nothing on stdout"
+printf 'version: 1\nip:\n  ipv4_prefix: 33\n' >"$T/bad2.yaml"
+ls_run check -c "$T/bad2.yaml"
+expect_rc 78
+expect_out_empty
+printf '%s\n' "$T/bad2.yaml:3:16: ip.ipv4_prefix: expected a number from 0 to 32" >"$T/experr"
+expect_same "$T/experr" "$T/err"
+t_end
+
+t_begin "a bad policy stops the filter before any output: -o is not created"
+echo '203.0.113.9' >"$T/in.log"
+ls_run -c "$T/bad2.yaml" -o "$T/never.log" "$T/in.log"
+expect_rc 78
+[ -e "$T/never.log" ] && t_fail "output file was created"
+t_end
+
+t_finish

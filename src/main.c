@@ -51,6 +51,7 @@ struct run {
     ls_policy *policy;
     bool rotate_key;      /* the policy uses pseudonyms: check the key's period */
     int rc;               /* exit status so far */
+    bool write_error;     /* the output failed: nothing more can be written */
 };
 
 static void usage(FILE *f)
@@ -143,6 +144,7 @@ static void write_failed(struct run *run)
     errmsg("%s: write error: %s", run->opt->output ? run->opt->output : "standard output",
            strerror(e));
     run->rc = EX_IOERR;
+    run->write_error = true;
 }
 
 static void flush_before_read(void *arg)
@@ -346,7 +348,9 @@ static int run_filter(struct run *run, char **files, int nfiles)
     }
     if (missing && run->rc == EX_OK)
         run->rc = EX_NOINPUT;
-    if (run->rc == EX_OK || run->rc == EX_NOINPUT) {
+    /* Whatever stopped the run, lines already scrubbed are written out and
+     * a gzip stream is ended properly -- unless the output itself failed. */
+    if (!run->write_error && run->rc != -EPIPE) {
         if (writer_finish(run->out) < 0)
             write_failed(run);
     }

@@ -527,9 +527,9 @@ static ls_status check_version(ydoc *d, yaml_node_t *root, yaml_node_t *ver)
 {
     if (!ver)
         return fail_node(d, root, "version: missing (this format is version 1)");
-    unsigned long v;
-    ls_status rc = get_uint(d, ver, "version", 1, 1, &v);
-    return rc;
+    if (!scalar_is(ver, "1") || ver->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return fail_node(d, ver, "version: this logscrub reads version 1 only");
+    return LS_OK;
 }
 
 /* Loads a rule pack (built-in name or path) into L. */

@@ -45,6 +45,10 @@ static size_t derive_literal(const char *p, size_t n, char *out, size_t cap)
                 return 0;
             char e = p[i + 1];
             bool alnum = (e >= '0' && e <= '9') || (e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z');
+            /* Escapes with an argument ("\x41", "\k<q>", "\p{L}", "\cA",
+             * ...) would need a real parser to skip: derive nothing. */
+            if (strchr("xocgkpPNu", e))
+                return 0;
             if (!alnum)
                 lit = (unsigned char)e;
             next = i + 2;

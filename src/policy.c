@@ -20,6 +20,7 @@
 
 #include "embedded.h"
 #include "policy.h"
+#include "prefilter.h"
 
 /* One YAML document being read. */
 typedef struct ydoc {
@@ -312,11 +313,11 @@ static rule *find_rule(loader *L, const char *name)
     return NULL;
 }
 
-static const char *const rule_keys[] = {"name",      "description", "pattern", "action",
+static const char *const rule_keys[] = {"name",      "description", "pattern",   "action",
                                         "with",      "keep",        "validator", "prefilter",
-                                        "ignore_case", "examples",  NULL};
+                                        "ignore_case", "examples",  "prescan",   NULL};
 enum { RK_NAME, RK_DESC, RK_PATTERN, RK_ACTION, RK_WITH, RK_KEEP, RK_VALIDATOR, RK_PREFILTER,
-       RK_ICASE, RK_EXAMPLES };
+       RK_ICASE, RK_EXAMPLES, RK_PRESCAN };
 static const char *const action_names[] = {"mask",   "replace",   "pseudonym", "remove",
                                            "drop-line", "keep-last", NULL};
 
@@ -346,10 +347,39 @@ static ls_status read_examples(ydoc *d, yaml_node_t *seq, rule *r)
     return LS_OK;
 }
 
+/* prefilter: one literal, or a list of literals of which a line that can
+ * match holds at least one, compared without regard to ASCII case. */
+static ls_status read_prefilter(ydoc *d, yaml_node_t *n, rule *r)
+{
+    if (n->type == YAML_SCALAR_NODE) {
+        if (n->data.scalar.length == 0)
+            return fail_node(d, n, "prefilter: must not be empty");
+        return rule_add_prefilter(r, (const char *)n->data.scalar.value, n->data.scalar.length)
+                   ? LS_OK
+                   : LS_ERR_NOMEM;
+    }
+    ls_status rc = want_seq(d, n, "prefilter");
+    if (rc)
+        return rc;
+    if (n->data.sequence.items.start == n->data.sequence.items.top)
+        return fail_node(d, n, "prefilter: the list must not be empty");
+    SEQ_EACH(d, n, it)
+    {
+        yaml_node_t *lit = node(d, *it);
+        if ((rc = want_scalar(d, lit, "prefilter")))
+            return rc;
+        if (lit->data.scalar.length == 0)
+            return fail_node(d, lit, "prefilter: must not be empty");
+        if (!rule_add_prefilter(r, (const char *)lit->data.scalar.value, lit->data.scalar.length))
+            return LS_ERR_NOMEM;
+    }
+    return LS_OK;
+}
+
 /* Reads one rule mapping and appends it, compiled, to L. */
 static ls_status read_rule(ydoc *d, loader *L, yaml_node_t *map)
 {
-    yaml_node_t *v[RK_EXAMPLES + 1];
+    yaml_node_t *v[RK_PRESCAN + 1];
     ls_status rc = read_map(d, map, "rule", rule_keys, v);
     if (rc)
         return rc;
@@ -423,14 +453,21 @@ static ls_status read_rule(ydoc *d, loader *L, yaml_node_t *map)
             goto bad;
         }
     }
+    if (v[RK_PRESCAN]) {
+        if ((rc = want_scalar(d, v[RK_PRESCAN], "prescan")))
+            goto bad;
+        if (!ls_prescan_find((const char *)v[RK_PRESCAN]->data.scalar.value,
+                             v[RK_PRESCAN]->data.scalar.length, &r->prescan_named)) {
+            rc = fail_node(d, v[RK_PRESCAN], "prescan: expected one of base64-tail, "
+                                             "digit-run-7, digit-run-9, hex-pairs, hex-quads");
+            goto bad;
+        }
+    }
     bool icase = false;
     if (v[RK_ICASE] && (rc = get_bool(d, v[RK_ICASE], "ignore_case", &icase)))
         goto bad;
-    if (v[RK_PREFILTER]) {
-        if ((rc = get_string(d, v[RK_PREFILTER], "prefilter", &r->prefilter, &r->prefilter_len)))
-            goto bad;
-        r->prefilter_icase = icase;
-    }
+    if (v[RK_PREFILTER] && (rc = read_prefilter(d, v[RK_PREFILTER], r)))
+        goto bad;
     if (v[RK_DESC] && (rc = want_scalar(d, v[RK_DESC], "description")))
         goto bad;
     if ((rc = want_scalar(d, v[RK_PATTERN], "pattern")))
@@ -832,6 +869,8 @@ ls_status ls_policy_load_buffer(ls_policy *p, const char *name, const char *yaml
     if (rc == LS_OK)
         rc = load_policy_doc(p, &d);
     close_doc(&d);
+    if (rc == LS_OK && p->nrules > 0 && (p->matcher = pf_build(p->rules, p->nrules)) == NULL)
+        rc = LS_ERR_NOMEM;
     if (rc == LS_ERR_NOMEM)
         snprintf(p->err, sizeof p->err, "%s: out of memory", name);
     return rc;
@@ -866,6 +905,8 @@ ls_status ls_policy_drop_rules(ls_policy *p)
     free(p->rules);
     p->rules = NULL;
     p->nrules = 0;
+    pf_free(p->matcher);
+    p->matcher = NULL;
     return LS_OK;
 }
 
@@ -930,6 +971,7 @@ bool ls_policy_key_due(const ls_policy *p, uint64_t now)
 
 void policy_free_contents(ls_policy *p)
 {
+    pf_free(p->matcher);
     for (size_t k = 0; k < p->nrules; k++)
         rule_free(&p->rules[k]);
     free(p->rules);
@@ -958,6 +1000,30 @@ static void show(char *out, size_t cap, const char *s, size_t n)
     out[o] = '\0';
 }
 
+/* Runs one example through rule r alone, with or without its prefilters.
+ * On success stores a malloc'd copy of the output (a dropped line is "")
+ * and returns true; false when the rule failed or memory ran out. */
+static bool run_example(const rule *r, rules_scratch *s, const ls_key *key,
+                        const rule_example *ex, bool no_prefilter, char **out, size_t *out_len)
+{
+    const char *o = ex->in;
+    size_t olen = ex->in_len, bad;
+    s->no_prefilter = no_prefilter;
+    rules_result rc =
+        rules_apply(r, 1, NULL, s, key, ex->in, ex->in_len, &o, &olen, &bad, NULL, NULL);
+    s->no_prefilter = false;
+    if (rc == RULES_FAILED || rc == RULES_NOMEM)
+        return false;
+    if (rc == RULES_DROP)
+        olen = 0;
+    *out = malloc(olen ? olen : 1);
+    if (*out == NULL)
+        return false;
+    memcpy(*out, o, olen);
+    *out_len = olen;
+    return true;
+}
+
 size_t ls_policy_check_examples(const ls_policy *p, ls_report_fn fn, void *arg, size_t *total)
 {
     static const unsigned char zero_key[32];
@@ -975,31 +1041,36 @@ size_t ls_policy_check_examples(const ls_policy *p, ls_report_fn fn, void *arg, 
         }
         for (size_t e = 0; e < r->nexamples; e++) {
             const rule_example *ex = &r->examples[e];
-            const char *out = ex->in;
-            size_t out_len = ex->in_len, bad;
-            rules_result rc =
-                rules_apply(r, 1, &s, key, ex->in, ex->in_len, &out, &out_len, &bad, NULL, NULL);
+            char want[300], got[300], msg[1000];
+            char *plain = NULL; /* output with prefilters off, copied */
+            size_t plain_len = 0;
+            bool plain_ok = run_example(r, &s, key, ex, true, &plain, &plain_len);
+            char *out = NULL;
+            size_t out_len = 0;
+            bool out_ok = run_example(r, &s, key, ex, false, &out, &out_len);
             count++;
-            char msg[900], want[300], got[300];
-            bool ok = false;
-            if (rc == RULES_DROP) {
-                /* A dropped line is written "" in examples. */
-                ok = ex->out_len == 0;
-                out_len = 0;
-            } else if (rc == RULES_SAME || rc == RULES_CHANGED) {
-                ok = out_len == ex->out_len && memcmp(out, ex->out, out_len) == 0;
-            }
-            if (ok)
-                continue;
-            failed++;
             show(want, sizeof want, ex->out, ex->out_len);
-            if (rc == RULES_FAILED || rc == RULES_NOMEM)
+            if (!out_ok)
                 snprintf(got, sizeof got, "(the rule failed: match limit or memory)");
             else
                 show(got, sizeof got, out, out_len);
-            snprintf(msg, sizeof msg, "%s:%u:%u: rule %s example %zu: expected \"%s\", got \"%s\"",
-                     ex->where.file, ex->where.line, ex->where.col, r->name, e + 1, want, got);
-            fn(arg, msg);
+            msg[0] = '\0';
+            if (!out_ok || out_len != ex->out_len || memcmp(out, ex->out, out_len) != 0) {
+                snprintf(msg, sizeof msg, "%s:%u:%u: rule %s example %zu: expected \"%s\", got \"%s\"",
+                         ex->where.file, ex->where.line, ex->where.col, r->name, e + 1, want, got);
+            } else if (plain_ok != out_ok || plain_len != out_len ||
+                       memcmp(plain, out, out_len) != 0) {
+                snprintf(msg, sizeof msg,
+                         "%s:%u:%u: rule %s example %zu: the prefilter hides a match the "
+                         "pattern makes",
+                         ex->where.file, ex->where.line, ex->where.col, r->name, e + 1);
+            }
+            free(plain);
+            free(out);
+            if (msg[0]) {
+                failed++;
+                fn(arg, msg);
+            }
         }
         rules_scratch_free(&s);
     }

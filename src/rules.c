@@ -1,8 +1,9 @@
 /* rules.c -- compiling PII rules and applying them to a line.
  *
  * Each rule runs over the whole line (after the IP engine), on the output of
- * the rule before it.  A literal prefilter, given or derived from the
- * pattern, keeps PCRE2 away from lines that cannot match.  Only the span a
+ * the rule before it.  Prefilters keep PCRE2 away from lines that cannot
+ * match: literals (given in the policy, or derived from the pattern) of which
+ * the line must hold one, and the validator's prescan.  Only the span a
  * rule selects (its named group "v", or the whole match) is rewritten, and
  * only after its validator agreed.  A rule that errors out -- most likely a
  * hostile line hitting the match limit -- makes the whole line fail closed.
@@ -12,6 +13,8 @@
 #endif
 
 #include "rules.h"
+
+#include "prefilter.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +108,28 @@ static size_t derive_literal(const char *p, size_t n, char *out, size_t cap)
     return best;
 }
 
+bool rule_add_prefilter(rule *r, const char *lit, size_t len)
+{
+    char **pf = realloc(r->pf, (r->npf + 1) * sizeof *pf);
+    if (pf == NULL)
+        return false;
+    r->pf = pf;
+    size_t *pl = realloc(r->pf_len, (r->npf + 1) * sizeof *pl);
+    if (pl == NULL)
+        return false;
+    r->pf_len = pl;
+    char *copy = malloc(len ? len : 1);
+    if (copy == NULL)
+        return false;
+    for (size_t k = 0; k < len; k++) {
+        char c = lit[k];
+        copy[k] = c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
+    }
+    r->pf[r->npf] = copy;
+    r->pf_len[r->npf++] = len;
+    return true;
+}
+
 bool rule_compile(rule *r, const char *pattern, size_t len, bool icase, char *err,
                   size_t errlen)
 {
@@ -121,27 +146,21 @@ bool rule_compile(rule *r, const char *pattern, size_t len, bool icase, char *er
     /* Without JIT (an unsupported CPU) the interpreter does the same work.
      * LOGSCRUB_NO_JIT forces that: valgrind cannot follow JIT-generated
      * code and reports false errors in it (tests/valgrind.sh sets it). */
-    if (getenv("LOGSCRUB_NO_JIT") == NULL)
-        (void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
+    r->jit = getenv("LOGSCRUB_NO_JIT") == NULL &&
+             pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) == 0;
 
     int v = pcre2_substring_number_from_name(r->re, (PCRE2_SPTR) "v");
     r->group_v = v > 0 ? (uint32_t)v : 0;
 
-    if (r->prefilter == NULL) {
+    if (r->npf == 0) {
         char lit[64];
-        bool inline_icase = memmem(pattern, len, "(?i", 3) != NULL;
         size_t n = derive_literal(pattern, len, lit, sizeof lit);
-        if (n > 0) {
-            r->prefilter = malloc(n);
-            if (r->prefilter == NULL) {
-                snprintf(err, errlen, "out of memory");
-                return false;
-            }
-            memcpy(r->prefilter, lit, n);
-            r->prefilter_len = n;
-            r->prefilter_icase = icase || inline_icase;
+        if (n > 0 && !rule_add_prefilter(r, lit, n)) {
+            snprintf(err, errlen, "out of memory");
+            return false;
         }
     }
+    r->prescan = r->validator ? ls_validator_prescan(r->validator) : (ls_prescan){PS_NONE, 0};
     uint32_t type = 0, unit = 0;
     r->required_char = -1;
     if (!icase && pcre2_pattern_info(r->re, PCRE2_INFO_LASTCODETYPE, &type) == 0 && type == 1 &&
@@ -155,7 +174,10 @@ void rule_free(rule *r)
     free(r->name);
     pcre2_code_free(r->re);
     free(r->with);
-    free(r->prefilter);
+    for (size_t k = 0; k < r->npf; k++)
+        free(r->pf[k]);
+    free(r->pf);
+    free(r->pf_len);
     for (size_t k = 0; k < r->nexamples; k++) {
         free(r->examples[k].in);
         free(r->examples[k].out);
@@ -178,8 +200,9 @@ bool rules_scratch_init(rules_scratch *s, const rule *rules, size_t n)
     s->md = pcre2_match_data_create(groups, NULL);
     s->mctx = pcre2_match_context_create(NULL);
     s->hits = calloc(n ? n : 1, sizeof *s->hits);
+    s->cand = calloc(pf_words(n ? n : 1), sizeof *s->cand);
     s->nrules = n;
-    if (s->md == NULL || s->mctx == NULL || s->hits == NULL)
+    if (s->md == NULL || s->mctx == NULL || s->hits == NULL || s->cand == NULL)
         return false;
     pcre2_set_match_limit(s->mctx, RULE_MATCH_LIMIT);
     pcre2_set_depth_limit(s->mctx, RULE_DEPTH_LIMIT);
@@ -196,45 +219,57 @@ void rules_scratch_free(rules_scratch *s)
     pcre2_jit_stack_free(s->jit);
     free(s->buf[0]);
     free(s->buf[1]);
+    free(s->lower);
+    free(s->cand);
     free(s->hits);
     memset(s, 0, sizeof *s);
 }
 
 /* ---- applying ------------------------------------------------------------ */
 
-/* Case-insensitive (ASCII) search for needle in hay. */
-static bool contains_icase(const char *hay, size_t n, const char *needle, size_t m)
+/* The text in lower case (ASCII), made once per text and shared by every
+ * case-insensitive prefilter.  NULL when out of memory. */
+static const char *lowered(rules_scratch *s, const char *text, size_t len, bool *have)
 {
-    if (m == 0)
-        return true;
-    char lo = (char)(needle[0] | 0x20), up = (char)(needle[0] & ~0x20);
-    bool letter = (lo >= 'a' && lo <= 'z');
-    for (size_t i = 0; i + m <= n; i++) {
-        char c = hay[i];
-        if (letter ? (c != lo && c != up) : c != needle[0])
-            continue;
-        size_t k = 1;
-        for (; k < m; k++) {
-            char a = hay[i + k], b = needle[k];
-            if (a == b)
-                continue;
-            if (((a | 0x20) >= 'a' && (a | 0x20) <= 'z') && (a | 0x20) == (b | 0x20))
-                continue;
-            break;
-        }
-        if (k == m)
-            return true;
+    if (*have)
+        return s->lower;
+    if (len > s->lower_cap) {
+        size_t cap = s->lower_cap ? s->lower_cap : 256;
+        while (cap < len)
+            cap *= 2;
+        char *b = realloc(s->lower, cap);
+        if (b == NULL)
+            return NULL;
+        s->lower = b;
+        s->lower_cap = cap;
     }
-    return false;
+    for (size_t k = 0; k < len; k++) {
+        char c = text[k];
+        s->lower[k] = c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
+    }
+    *have = true;
+    return s->lower;
 }
 
-/* May the rule match anywhere in text?  false only when it certainly can't. */
-static bool may_match(const rule *r, const char *text, size_t len)
+/* May the rule match anywhere in text?  false only when it certainly can't.
+ * `have_lower` says whether s->lower already holds this text. */
+static bool may_match(const rule *r, rules_scratch *s, const char *text, size_t len,
+                      bool *have_lower)
 {
-    if (r->prefilter) {
-        if (r->prefilter_icase)
-            return contains_icase(text, len, r->prefilter, r->prefilter_len);
-        return memmem(text, len, r->prefilter, r->prefilter_len) != NULL;
+    if (s->no_prefilter)
+        return true;
+    if (s->feat.text != text || s->feat.len != len)
+        ls_features_reset(&s->feat, text, len);
+    if (!ls_prescan_test(r->prescan, &s->feat) || !ls_prescan_test(r->prescan_named, &s->feat))
+        return false;
+    if (r->npf > 0) {
+        const char *hay = lowered(s, text, len, have_lower);
+        if (hay == NULL)
+            return true; /* no memory for the copy: let the regex decide */
+        for (size_t k = 0; k < r->npf; k++)
+            if (memmem(hay, len, r->pf[k], r->pf_len[k]) != NULL)
+                return true;
+        return false;
     }
     if (r->required_char >= 0)
         return memchr(text, r->required_char, len) != NULL;
@@ -322,7 +357,8 @@ static rules_result apply_one(const rule *r, size_t ri, rules_scratch *s, const 
     bool changed = false;
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
     while (pos <= len) {
-        int rc = pcre2_match(r->re, (PCRE2_SPTR)t, len, pos, 0, s->md, s->mctx);
+        int rc = r->jit ? pcre2_jit_match(r->re, (PCRE2_SPTR)t, len, pos, 0, s->md, s->mctx)
+                        : pcre2_match(r->re, (PCRE2_SPTR)t, len, pos, 0, s->md, s->mctx);
         if (rc == PCRE2_ERROR_NOMATCH)
             break;
         if (rc < 0)
@@ -359,17 +395,30 @@ static rules_result apply_one(const rule *r, size_t ri, rules_scratch *s, const 
     return RULES_CHANGED;
 }
 
-rules_result rules_apply(const rule *rules, size_t n, rules_scratch *s, const ls_key *key,
-                         const char *text, size_t len, const char **out, size_t *out_len,
-                         size_t *failed_rule, rules_explain_fn explain, void *explain_arg)
+rules_result rules_apply(const rule *rules, size_t n, const struct pf_matcher *pm,
+                         rules_scratch *s, const ls_key *key, const char *text, size_t len,
+                         const char **out, size_t *out_len, size_t *failed_rule,
+                         rules_explain_fn explain, void *explain_arg)
 {
     const char *cur = text;
     size_t cur_len = len;
     int cur_buf = -1; /* which scratch buffer holds cur, -1 for the input */
+    bool have_lower = false;
+    bool use_pm = pm != NULL && !s->no_prefilter;
+    ls_features_reset(&s->feat, cur, cur_len);
+    if (use_pm)
+        pf_scan(pm, cur, cur_len, s->cand);
     for (size_t k = 0; k < n; k++) {
         const rule *r = &rules[k];
-        if (!may_match(r, cur, cur_len))
+        if (use_pm) {
+            /* The automaton answered for all literals at once; only the
+             * validator's prescan is left to ask. */
+            if (!(s->cand[k / 64] >> (k % 64) & 1) || !ls_prescan_test(r->prescan, &s->feat) ||
+                !ls_prescan_test(r->prescan_named, &s->feat))
+                continue;
+        } else if (!may_match(r, s, cur, cur_len, &have_lower)) {
             continue;
+        }
         if (r->action == ACT_PSEUDONYM && key == NULL) {
             *failed_rule = k;
             return RULES_FAILED;
@@ -385,6 +434,10 @@ rules_result rules_apply(const rule *rules, size_t n, rules_scratch *s, const ls
         cur = s->buf[o.which];
         cur_len = o.len;
         cur_buf = o.which;
+        have_lower = false;
+        ls_features_reset(&s->feat, cur, cur_len);
+        if (use_pm) /* the rewrite may add or remove later rules' literals */
+            pf_scan(pm, cur, cur_len, s->cand);
     }
     if (cur_buf < 0)
         return RULES_SAME;

@@ -1,7 +1,8 @@
 /* rules.h -- compiled PII rules and the engine that applies them to a line.
  *
- * A rule is a PCRE2 pattern (JIT-compiled), an optional literal prefilter,
- * an optional validator, an action and its examples.  Rules are built by
+ * A rule is a PCRE2 pattern (JIT-compiled), an optional prefilter (literals
+ * of which a matching line must hold one), an optional validator (whose
+ * prescan is a second prefilter), an action and its examples.  Rules are built by
  * policy.c and are read-only afterwards; everything that changes per line
  * (match data, output buffers, hit counters) lives in a rules_scratch owned
  * by one worker.
@@ -50,10 +51,14 @@ typedef struct rule {
     size_t with_len;
     unsigned keep;    /* ACT_KEEP_LAST */
     ls_validator validator;
-    char *prefilter;  /* literal that every match needs, or NULL */
-    size_t prefilter_len;
-    bool prefilter_icase;
-    int required_char; /* PCRE2's last required byte, or -1 */
+    ls_prescan prescan;       /* the validator's necessary condition */
+    ls_prescan prescan_named; /* one named in the policy */
+    char **pf;          /* literals, lower case: a line that can match holds one of
+                         * them, compared without regard to ASCII case */
+    size_t *pf_len;
+    size_t npf;
+    bool jit;           /* JIT-compiled: pcre2_jit_match can be used */
+    int required_char;  /* PCRE2's last required byte, or -1 */
     rule_example *examples;
     size_t nexamples;
 } rule;
@@ -69,6 +74,11 @@ typedef struct rules_scratch {
     pcre2_jit_stack *jit;
     char *buf[2];
     size_t cap[2];
+    char *lower;        /* the current text in lower case, for prefilters */
+    size_t lower_cap;
+    bool no_prefilter;  /* run every regex (soundness check of prefilters) */
+    uint64_t *cand;     /* candidate rules of the current text (prefilter.h) */
+    ls_line_features feat; /* prescan results for the current text */
     uint64_t *hits; /* one per rule */
     size_t nrules;
 } rules_scratch;
@@ -94,17 +104,25 @@ bool rules_scratch_init(rules_scratch *s, const rule *rules, size_t n);
 /* Frees what rules_scratch_init allocated.  Accepts a zeroed scratch. */
 void rules_scratch_free(rules_scratch *s);
 
+struct pf_matcher;
+
 /* Runs rules[0, n) in order over text[0, len), each on the output of the
- * previous one.  `key` is needed only by pseudonym rules (NULL otherwise is
+ * previous one; `pm` (built from the same rules, or NULL) picks the rules
+ * worth running in one pass over the text.  `key` is needed only by pseudonym rules (NULL otherwise is
  * a failure of that rule: RULES_FAILED).  On RULES_CHANGED *out and *out_len
  * point into the scratch, valid until the next call.  On RULES_FAILED
  * *failed_rule names the rule.  `explain` may be NULL. */
-rules_result rules_apply(const rule *rules, size_t n, rules_scratch *s, const ls_key *key,
-                         const char *text, size_t len, const char **out, size_t *out_len,
-                         size_t *failed_rule, rules_explain_fn explain, void *explain_arg);
+rules_result rules_apply(const rule *rules, size_t n, const struct pf_matcher *pm,
+                         rules_scratch *s, const ls_key *key, const char *text, size_t len,
+                         const char **out, size_t *out_len, size_t *failed_rule,
+                         rules_explain_fn explain, void *explain_arg);
 
-/* Compiles `pattern` for rule r (JIT where available) and derives its
- * prefilter.  On failure returns false and writes "PCRE2 error at offset N:
+/* Adds literal lit[0, len) to r's prefilter list (stored in lower case).
+ * Returns false when out of memory. */
+bool rule_add_prefilter(rule *r, const char *lit, size_t len);
+
+/* Compiles `pattern` for rule r (JIT where available) and, unless the rule
+ * already has prefilters, derives one from the pattern.  On failure returns false and writes "PCRE2 error at offset N:
  * MESSAGE" into err. */
 bool rule_compile(rule *r, const char *pattern, size_t len, bool icase, char *err,
                   size_t errlen);

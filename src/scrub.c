@@ -191,8 +191,8 @@ ls_status ls_scrub(ls_worker *w, const char *in, size_t len, const char **out, s
     *out_len = tlen;
     if (p->nrules == 0)
         return LS_OK;
-    switch (rules_apply(p->rules, p->nrules, &w->rs, p->key, t, tlen, out, out_len, &bad,
-                        w->explain ? explain_rule : NULL, w)) {
+    switch (rules_apply(p->rules, p->nrules, p->matcher, &w->rs, p->key, t, tlen, out, out_len,
+                        &bad, w->explain ? explain_rule : NULL, w)) {
     case RULES_SAME:
     case RULES_CHANGED:
         return LS_OK;

@@ -269,3 +269,197 @@ ls_validator ls_validator_find(const char *name, size_t len)
             return validators[i].fn;
     return NULL;
 }
+
+/* ---- prescans: necessary conditions over a whole line ------------------
+ * Each kind states a condition that every span its rules can accept
+ * implies for the line holding it, so a line failing it needs no regex.
+ * The digit runs, wanted by several rules, are counted in one pass and
+ * kept in the features; the rest are computed when first asked. */
+
+static bool is_digit_c(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool is_alpha_c(char c)
+{
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+static bool is_hex_c(char c)
+{
+    return is_digit_c(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* Byte classes for digit runs: a digit, a separator inside card and tax
+ * numbers (space, dash), one inside phone numbers (also other white
+ * space, . / ( )). */
+enum { DR_DIGIT = 1, DR_NARROW = 2, DR_WIDE = 4 };
+static const uint8_t dr_class[256] = {
+    ['0'] = DR_DIGIT, ['1'] = DR_DIGIT, ['2'] = DR_DIGIT, ['3'] = DR_DIGIT, ['4'] = DR_DIGIT,
+    ['5'] = DR_DIGIT, ['6'] = DR_DIGIT, ['7'] = DR_DIGIT, ['8'] = DR_DIGIT, ['9'] = DR_DIGIT,
+    [' '] = DR_NARROW | DR_WIDE, ['-'] = DR_NARROW | DR_WIDE, ['\t'] = DR_WIDE, ['\n'] = DR_WIDE,
+    ['\v'] = DR_WIDE, ['\f'] = DR_WIDE, ['\r'] = DR_WIDE, ['.'] = DR_WIDE, ['/'] = DR_WIDE,
+    ['('] = DR_WIDE, [')'] = DR_WIDE,
+};
+
+/* Called where two letters are followed by two digits: are there 15 or more
+ * letters and digits in the run of letters, digits and spaces from the
+ * first letter?  The shortest IBAN (Norway) has 15. */
+static bool iban_line(const char *s, size_t len)
+{
+    unsigned alnum = 0;
+    for (size_t k = 0; k < len && alnum < 15; k++) {
+        if (is_digit_c(s[k]) || is_alpha_c(s[k]))
+            alnum++;
+        else if (s[k] != ' ')
+            break;
+    }
+    return alnum >= 15;
+}
+
+/* The line ends (before spaces, tabs and CR) in 64 base64 characters. */
+static bool base64_tail(const char *s, size_t len)
+{
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
+        len--;
+    if (len < 64)
+        return false;
+    for (size_t k = len - 64; k < len; k++)
+        if (!(is_digit_c(s[k]) || is_alpha_c(s[k]) || s[k] == '+' || s[k] == '/'))
+            return false;
+    return true;
+}
+
+/* Six hex pairs joined by one kind of separator, ':' or '-' (a MAC),
+ * starting at s[0]. */
+static bool hex_pairs(const char *s, size_t len)
+{
+    for (size_t i = 0; i + 17 <= len && i < 1; i++) {
+        char sep = s[i + 2];
+        if (sep != ':' && sep != '-')
+            continue;
+        size_t k = 0;
+        while (k < 6 && is_hex_c(s[i + 3 * k]) && is_hex_c(s[i + 3 * k + 1]) &&
+               (k == 5 || s[i + 3 * k + 2] == sep))
+            k++;
+        if (k == 6)
+            return true;
+    }
+    return false;
+}
+
+/* Three groups of four hex digits joined by '.' (a MAC the Cisco way),
+ * starting at s[0]. */
+static bool hex_quads(const char *s, size_t len)
+{
+    for (size_t i = 0; i + 14 <= len && i < 1; i++) {
+        if (s[i + 4] != '.' || s[i + 9] != '.')
+            continue;
+        size_t k = 0;
+        while (k < 14 && (k == 4 || k == 9 || is_hex_c(s[i + k])))
+            k++;
+        if (k == 14)
+            return true;
+    }
+    return false;
+}
+
+ls_prescan ls_validator_prescan(ls_validator v)
+{
+    if (v == ls_valid_luhn)
+        return (ls_prescan){PS_DIGITS_NARROW, 13}; /* 13-19 digits, spaces or dashes */
+    if (v == ls_valid_steuer_id)
+        return (ls_prescan){PS_DIGITS_NARROW, 11}; /* 11 digits, spaces */
+    if (v == ls_valid_iban)
+        return (ls_prescan){PS_IBAN, 0};
+    return (ls_prescan){PS_NONE, 0};
+}
+
+bool ls_prescan_find(const char *name, size_t len, ls_prescan *out)
+{
+    static const struct {
+        const char *name;
+        ls_prescan p;
+    } table[] = {
+        {"base64-tail", {PS_BASE64_TAIL, 0}}, {"digit-run-7", {PS_DIGITS_WIDE, 7}},
+        {"digit-run-9", {PS_DIGITS_WIDE, 9}}, {"hex-pairs", {PS_HEX_PAIRS, 0}},
+        {"hex-quads", {PS_HEX_QUADS, 0}},
+    };
+    for (size_t k = 0; k < sizeof table / sizeof table[0]; k++) {
+        if (strlen(table[k].name) == len && memcmp(table[k].name, name, len) == 0) {
+            *out = table[k].p;
+            return true;
+        }
+    }
+    return false;
+}
+
+void ls_features_reset(ls_line_features *f, const char *text, size_t len)
+{
+    f->text = text;
+    f->len = len;
+    f->done = false;
+}
+
+/* One pass for everything the prescans ask: digit runs branch-free on every
+ * byte; the shapes (IBAN, MAC) checked only where their separators or
+ * digit pairs are. */
+static void compute(ls_line_features *f)
+{
+    const char *s = f->text;
+    const uint8_t *u = (const uint8_t *)s;
+    size_t len = f->len;
+    unsigned n = 0, w = 0, best_n = 0, best_w = 0;
+    bool iban = false, pairs = false, quads = false;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = dr_class[u[i]];
+        unsigned digit = c & DR_DIGIT;
+        n = (n + digit) & -(unsigned)((c & (DR_DIGIT | DR_NARROW)) != 0);
+        w = (w + digit) & -(unsigned)((c & (DR_DIGIT | DR_WIDE)) != 0);
+        best_n = n > best_n ? n : best_n;
+        best_w = w > best_w ? w : best_w;
+        /* The shapes are looked at only where they can start: an IBAN at a
+         * letter-letter-digit-digit edge, a MAC at its first separator. */
+        char ch = s[i];
+        if (digit) {
+            if (!iban && i >= 2 && i + 1 < len && is_alpha_c(s[i - 1]) && is_alpha_c(s[i - 2]) &&
+                is_digit_c(s[i + 1]))
+                iban = iban_line(s + i - 2, len - (i - 2));
+        } else if (ch == ':' || ch == '-') {
+            if (!pairs && i >= 2)
+                pairs = hex_pairs(s + i - 2, len - (i - 2));
+        } else if (ch == '.') {
+            if (!quads && i >= 4)
+                quads = hex_quads(s + i - 4, len - (i - 4));
+        }
+    }
+    f->narrow = best_n;
+    f->wide = best_w;
+    f->iban = iban;
+    f->pairs = pairs;
+    f->quads = quads;
+    f->b64 = base64_tail(s, len);
+    f->done = true;
+}
+
+bool ls_prescan_test(ls_prescan p, ls_line_features *f)
+{
+    switch (p.kind) {
+    case PS_NONE:
+        return true;
+    default:
+        break;
+    }
+    if (!f->done)
+        compute(f);
+    switch (p.kind) {
+    case PS_DIGITS_NARROW: return f->narrow >= p.min;
+    case PS_DIGITS_WIDE: return f->wide >= p.min;
+    case PS_IBAN: return f->iban;
+    case PS_BASE64_TAIL: return f->b64;
+    case PS_HEX_PAIRS: return f->pairs;
+    case PS_HEX_QUADS: return f->quads;
+    default: return true;
+    }
+}

@@ -56,4 +56,46 @@ bool ls_valid_ipv6(const char *s, size_t len);
  * ("luhnx") included. */
 ls_validator ls_validator_find(const char *name, size_t len);
 
+/* A prescan: a cheap necessary condition over a whole line, such that no
+ * part of a line failing it can be accepted by the rule it guards -- so the
+ * rule's regex need not run.  Validators bring one; rules without a
+ * validator may name one in the policy. */
+typedef enum ls_prescan_kind {
+    PS_NONE,
+    PS_DIGITS_NARROW, /* min digits in a run of digits, spaces and dashes */
+    PS_DIGITS_WIDE,   /* min digits in a run of digits, white space and . / - ( ) */
+    PS_IBAN,          /* two letters, two digits, 15 letters and digits in a run */
+    PS_BASE64_TAIL,   /* the line ends in 64 base64 characters */
+    PS_HEX_PAIRS,     /* six hex pairs joined by ':' or '-' */
+    PS_HEX_QUADS      /* three hex quads joined by '.' */
+} ls_prescan_kind;
+
+typedef struct ls_prescan {
+    ls_prescan_kind kind;
+    unsigned min;
+} ls_prescan;
+
+/* The prescan implied by a validator (PS_NONE for ipv4, ipv6). */
+ls_prescan ls_validator_prescan(ls_validator v);
+
+/* A prescan by policy name: "base64-tail", "digit-run-7", "digit-run-9",
+ * "hex-pairs" or "hex-quads".  Returns false for an unknown name. */
+bool ls_prescan_find(const char *name, size_t len, ls_prescan *out);
+
+/* What prescans learn about one line, computed when first needed and then
+ * shared by every rule that looks at the same text. */
+typedef struct ls_line_features {
+    const char *text;
+    size_t len;
+    bool done;             /* the rest is computed */
+    unsigned narrow, wide; /* most digits in a narrow / wide run */
+    bool iban, b64, pairs, quads;
+} ls_line_features;
+
+/* Starts features for a new text.  This function can't fail. */
+void ls_features_reset(ls_line_features *f, const char *text, size_t len);
+
+/* Does the text of f pass prescan p?  This function can't fail. */
+bool ls_prescan_test(ls_prescan p, ls_line_features *f);
+
 #endif /* LS_VALIDATE_H */

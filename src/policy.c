@@ -129,6 +129,11 @@ static ls_status parse_doc(ydoc *d, const char *text, size_t len)
                          (unsigned)root->start_mark.column + 1,
                          "only one YAML document is allowed");
         yaml_document_delete(&extra);
+    } else {
+        yaml_mark_t m = parser.problem_mark;
+        rc = fail_at(d->p, d->file, (unsigned)m.line + 1, (unsigned)m.column + 1,
+                     "only one YAML document is allowed, and the next one is broken: %s",
+                     parser.problem ? parser.problem : "YAML error");
     }
     yaml_parser_delete(&parser);
     return rc;
@@ -581,9 +586,12 @@ static ls_status load_pack(ydoc *pd, loader *L, yaml_node_t *ref)
     ydoc d;
     char *text = NULL;
     size_t len = 0;
-    char fname[300];
+    char fname[4096];
+    if (nlen >= sizeof fname || memchr(name, '\0', nlen))
+        return fail_node(pd, ref, "rules.use: path too long or not a path");
     if (memchr(name, '/', nlen)) {
-        snprintf(fname, sizeof fname, "%.*s", (int)nlen, name);
+        memcpy(fname, name, nlen);
+        fname[nlen] = '\0';
         if ((rc = slurp(p, fname, &text, &len)))
             return rc;
     } else {

@@ -24,6 +24,7 @@ struct pf_matcher {
     uint64_t *out;       /* nstates * nwords: rules whose literal ends here */
     bool *has_out;       /* any bit set in out[state] */
     size_t nstates, nwords;
+    size_t maxlen;       /* longest literal */
     uint64_t *always;    /* rules without literals: always candidates */
 };
 
@@ -63,6 +64,8 @@ pf_matcher *pf_build(const rule *rules, size_t n)
             m->always[k / 64] |= 1ull << (k % 64);
         for (size_t j = 0; j < rules[k].npf; j++) {
             states += rules[k].pf_len[j];
+            if (rules[k].pf_len[j] > m->maxlen)
+                m->maxlen = rules[k].pf_len[j];
             for (size_t i = 0; i < rules[k].pf_len[j]; i++) {
                 uint8_t c = fold((uint8_t)rules[k].pf[j][i]);
                 if (m->cls[c] == 0) {
@@ -145,20 +148,45 @@ nomem:
     return NULL;
 }
 
+/* Adds the outputs of the state whose row is `row` to set. */
+static inline void take(const pf_matcher *m, uint32_t row, uint64_t *set)
+{
+    size_t state = row / m->ncls;
+    for (size_t w = 0; w < m->nwords; w++)
+        set[w] |= m->out[state * m->nwords + w];
+}
+
 void pf_scan(const pf_matcher *m, const char *text, size_t len, uint64_t *set)
 {
     memcpy(set, m->always, m->nwords * sizeof *set);
     const uint8_t *u = (const uint8_t *)text;
     const uint32_t *delta = m->delta;
     const uint8_t *cls = m->cls;
-    uint32_t row = 0; /* state * ncls */
-    for (size_t i = 0; i < len; i++) {
-        uint32_t t = delta[row + cls[u[i]]];
-        row = t & ~OUT_FLAG;
-        if (t & OUT_FLAG) {
-            size_t state = row / m->ncls;
-            for (size_t w = 0; w < m->nwords; w++)
-                set[w] |= m->out[state * m->nwords + w];
+    /* Each byte's step waits for the previous one's table load, so two
+     * walks run side by side: one over the first half, one over the second
+     * starting maxlen - 1 bytes early, so that a literal crossing the middle
+     * is still seen whole by the second walk. */
+    size_t half = len / 2, back = m->maxlen > 0 ? m->maxlen - 1 : 0;
+    size_t b = half > back ? half - back : 0;
+    size_t n1 = half, n2 = len - b;
+    uint32_t r1 = 0, r2 = 0; /* rows: state * ncls */
+    size_t i = 0;
+    for (; i < n1 && i < n2; i++) {
+        uint32_t t1 = delta[r1 + cls[u[i]]];
+        uint32_t t2 = delta[r2 + cls[u[b + i]]];
+        r1 = t1 & ~OUT_FLAG;
+        r2 = t2 & ~OUT_FLAG;
+        if ((t1 | t2) & OUT_FLAG) {
+            if (t1 & OUT_FLAG)
+                take(m, r1, set);
+            if (t2 & OUT_FLAG)
+                take(m, r2, set);
         }
+    }
+    for (; i < n2; i++) { /* the second walk is the longer one */
+        uint32_t t2 = delta[r2 + cls[u[b + i]]];
+        r2 = t2 & ~OUT_FLAG;
+        if (t2 & OUT_FLAG)
+            take(m, r2, set);
     }
 }

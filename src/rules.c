@@ -27,6 +27,35 @@
 
 /* ---- compiling ----------------------------------------------------------- */
 
+/* Does an inline option group ("(?i)", "(?mx:", "(?^i)") set flag f? */
+static bool has_flag(const char *p, size_t n, char f)
+{
+    for (const char *q = p; (q = memmem(q, n - (size_t)(q - p), "(?", 2)) != NULL; q += 2) {
+        for (const char *k = q + 2; k < p + n; k++) {
+            if (*k == f)
+                return true;
+            if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || *k == '^' || *k == '-'))
+                break;
+        }
+    }
+    return false;
+}
+
+/* Length of the quantifier "{n}", "{n,}", "{n,m}" or "{,m}" at p, or 0 when
+ * the '{' there is a literal brace. */
+static size_t quantifier_len(const char *p, size_t n)
+{
+    size_t k = 1, digits = 0;
+    while (k < n && p[k] >= '0' && p[k] <= '9')
+        k++, digits++;
+    if (k < n && p[k] == ',') {
+        k++;
+        while (k < n && p[k] >= '0' && p[k] <= '9')
+            k++, digits++;
+    }
+    return k < n && p[k] == '}' && digits > 0 ? k + 1 : 0;
+}
+
 /* Finds the longest run of literal bytes that every match must contain, by
  * a deliberately simple reading of the pattern: top level only, no
  * alternation, no extended mode, no \Q.  Anything it does not understand
@@ -34,7 +63,7 @@
  * be.  Writes the run to out (at most cap bytes) and returns its length. */
 static size_t derive_literal(const char *p, size_t n, char *out, size_t cap)
 {
-    if (memmem(p, n, "(?x", 3) || memmem(p, n, "\\Q", 2) || memmem(p, n, "(?|", 3))
+    if (has_flag(p, n, 'x') || memmem(p, n, "\\Q", 2) || memmem(p, n, "(?|", 3))
         return 0;
     char run[256];
     size_t rlen = 0, best = 0;
@@ -50,8 +79,8 @@ static size_t derive_literal(const char *p, size_t n, char *out, size_t cap)
             bool alnum = (e >= '0' && e <= '9') || (e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z');
             /* Escapes with an argument ("\x41", "\k<q>", "\p{L}", "\cA",
              * ...) would need a real parser to skip: derive nothing. */
-            if (strchr("xocgkpPNu", e))
-                return 0;
+            if (strchr("xocgkpPNu", e) || (e >= '0' && e <= '9'))
+                return 0; /* digits: back references and octal escapes alike */
             if (!alnum)
                 lit = (unsigned char)e;
             next = i + 2;
@@ -62,15 +91,25 @@ static size_t derive_literal(const char *p, size_t n, char *out, size_t cap)
                 k++;
             if (k < n && p[k] == ']')
                 k++;
-            while (k < n && p[k] != ']')
+            while (k < n && p[k] != ']') {
+                if (p[k] == '[' && k + 1 < n && (p[k + 1] == ':' || p[k + 1] == '.' ||
+                                                 p[k + 1] == '=')) {
+                    /* A POSIX class such as [:alpha:] ends with ":]". */
+                    const char *end = memmem(p + k + 2, n - k - 2, (char[]){p[k + 1], ']'}, 2);
+                    if (end == NULL)
+                        return 0;
+                    k = (size_t)(end - p) + 2;
+                    continue;
+                }
                 k += p[k] == '\\' ? 2 : 1;
+            }
             next = k + 1;
-        } else if (c == '{') {
+        } else if (c == '{' && quantifier_len(p + i, n - i)) {
             /* A quantifier's bounds ("{8,15}"), never literal text. */
-            const char *close = memchr(p + i, '}', n - i);
-            if (close == NULL)
-                return 0;
-            next = (size_t)(close - p) + 1;
+            next = i + quantifier_len(p + i, n - i);
+        } else if (c == '{') {
+            if (depth == 0)
+                lit = '{'; /* not a quantifier: PCRE2 reads it as itself */
         } else if (c == '(') {
             depth++;
         } else if (c == ')') {
@@ -83,11 +122,12 @@ static size_t derive_literal(const char *p, size_t n, char *out, size_t cap)
         }
         /* A quantifier after this item may make it optional or repeat it. */
         char q = next < n ? p[next] : '\0';
+        bool quant = q == '{' && quantifier_len(p + next, n - next) > 0;
         bool optional = q == '?' || q == '*' ||
-                        (q == '{' && next + 1 < n && (p[next + 1] == '0' || p[next + 1] == ','));
+                        (quant && (p[next + 1] == '0' || p[next + 1] == ','));
         if (lit >= 0 && depth == 0 && !optional && rlen < sizeof run) {
             run[rlen++] = (char)lit;
-            if (q == '+' || q == '{')
+            if (q == '+' || quant)
                 lit = -1; /* repeated: the run cannot continue past it */
         } else {
             lit = -1;
@@ -163,7 +203,7 @@ bool rule_compile(rule *r, const char *pattern, size_t len, bool icase, char *er
     r->prescan = r->validator ? ls_validator_prescan(r->validator) : (ls_prescan){PS_NONE, 0};
     uint32_t type = 0, unit = 0;
     r->required_char = -1;
-    if (!icase && pcre2_pattern_info(r->re, PCRE2_INFO_LASTCODETYPE, &type) == 0 && type == 1 &&
+    if (!icase && !has_flag(pattern, len, 'i') && pcre2_pattern_info(r->re, PCRE2_INFO_LASTCODETYPE, &type) == 0 && type == 1 &&
         pcre2_pattern_info(r->re, PCRE2_INFO_LASTCODEUNIT, &unit) == 0)
         r->required_char = (int)unit;
     return true;
@@ -294,6 +334,8 @@ static bool put(out_buf *o, const char *p, size_t n)
         char *b = realloc(s->buf[o->which], cap);
         if (b == NULL)
             return false;
+        /* PCRE2's JIT may read past the subject's end; keep that defined. */
+        memset(b + s->cap[o->which], 0, cap - s->cap[o->which]);
         s->buf[o->which] = b;
         s->cap[o->which] = cap;
     }
@@ -302,9 +344,12 @@ static bool put(out_buf *o, const char *p, size_t n)
     return true;
 }
 
+/* What keep-last masks: letters, digits and every non-ASCII byte (so an
+ * accented letter is not left readable). */
 static bool is_alnum(char c)
 {
-    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
+           (unsigned char)c >= 0x80;
 }
 
 /* Writes the replacement of span[0, n) for rule r. */

@@ -114,6 +114,7 @@ static bool reserve(ls_worker *w, size_t need)
     char *b = realloc(w->buf, cap);
     if (b == NULL)
         return false;
+    memset(b + w->cap, 0, cap - w->cap); /* PCRE2's JIT may read past the text */
     w->buf = b;
     w->cap = cap;
     return true;

@@ -463,8 +463,9 @@ static ls_status read_rule(ydoc *d, loader *L, yaml_node_t *map)
             goto bad;
         if (!ls_prescan_find((const char *)v[RK_PRESCAN]->data.scalar.value,
                              v[RK_PRESCAN]->data.scalar.length, &r->prescan_named)) {
-            rc = fail_node(d, v[RK_PRESCAN], "prescan: expected one of base64-tail, "
-                                             "digit-run-7, digit-run-9, hex-pairs, hex-quads");
+            rc = fail_node(d, v[RK_PRESCAN],
+                           "prescan: expected one of base64-tail, digit-run-7, digit-run-9, "
+                           "zero-digit-run-7, hex-pairs, hex-quads");
             goto bad;
         }
     }

@@ -30,6 +30,17 @@ struct pf_matcher {
 
 #define OUT_FLAG 0x80000000u
 
+/* Only the first PF_PREFIX bytes of a literal go into the automaton: any
+ * occurrence of the literal holds its prefix, so the filter stays sound,
+ * while the table stays small enough for the cache and the walks' overlap
+ * stays short. */
+#define PF_PREFIX 8
+
+static size_t lit_len(const rule *r, size_t j)
+{
+    return r->pf_len[j] < PF_PREFIX ? r->pf_len[j] : PF_PREFIX;
+}
+
 static uint8_t fold(uint8_t c)
 {
     return c >= 'A' && c <= 'Z' ? (uint8_t)(c | 0x20) : c;
@@ -63,10 +74,10 @@ pf_matcher *pf_build(const rule *rules, size_t n)
         if (rules[k].npf == 0)
             m->always[k / 64] |= 1ull << (k % 64);
         for (size_t j = 0; j < rules[k].npf; j++) {
-            states += rules[k].pf_len[j];
-            if (rules[k].pf_len[j] > m->maxlen)
-                m->maxlen = rules[k].pf_len[j];
-            for (size_t i = 0; i < rules[k].pf_len[j]; i++) {
+            states += lit_len(&rules[k], j);
+            if (lit_len(&rules[k], j) > m->maxlen)
+                m->maxlen = lit_len(&rules[k], j);
+            for (size_t i = 0; i < lit_len(&rules[k], j); i++) {
                 uint8_t c = fold((uint8_t)rules[k].pf[j][i]);
                 if (m->cls[c] == 0) {
                     m->cls[c] = (uint8_t)m->ncls++;
@@ -96,7 +107,7 @@ pf_matcher *pf_build(const rule *rules, size_t n)
     for (size_t k = 0; k < n; k++) {
         for (size_t j = 0; j < rules[k].npf; j++) {
             uint32_t s = 0;
-            for (size_t i = 0; i < rules[k].pf_len[j]; i++) {
+            for (size_t i = 0; i < lit_len(&rules[k], j); i++) {
                 uint8_t c = m->cls[(uint8_t)rules[k].pf[j][i]];
                 uint32_t *t = &m->delta[s * m->ncls + c];
                 if (*t == 0)

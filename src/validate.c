@@ -16,6 +16,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "ipaddr.h"
 
 #define IS_DIGIT(c) ((unsigned char)((c) - '0') <= 9)
@@ -291,6 +295,7 @@ static bool is_hex_c(char c)
     return is_digit_c(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
 }
 
+#if !defined(__SSE2__)
 /* Byte classes for digit runs: a digit, a separator inside card and tax
  * numbers (space, dash), one inside phone numbers (also other white
  * space, . / ( )). */
@@ -302,6 +307,7 @@ static const uint8_t dr_class[256] = {
     ['\v'] = DR_WIDE, ['\f'] = DR_WIDE, ['\r'] = DR_WIDE, ['.'] = DR_WIDE, ['/'] = DR_WIDE,
     ['('] = DR_WIDE, [')'] = DR_WIDE,
 };
+#endif
 
 /* Called where two letters are followed by two digits: are there 15 or more
  * letters and digits in the run of letters, digits and spaces from the
@@ -383,7 +389,8 @@ bool ls_prescan_find(const char *name, size_t len, ls_prescan *out)
         ls_prescan p;
     } table[] = {
         {"base64-tail", {PS_BASE64_TAIL, 0}}, {"digit-run-7", {PS_DIGITS_WIDE, 7}},
-        {"digit-run-9", {PS_DIGITS_WIDE, 9}}, {"hex-pairs", {PS_HEX_PAIRS, 0}},
+        {"digit-run-9", {PS_DIGITS_WIDE, 9}}, {"zero-digit-run-7", {PS_DIGITS_WIDE_ZERO, 7}},
+        {"hex-pairs", {PS_HEX_PAIRS, 0}},
         {"hex-quads", {PS_HEX_QUADS, 0}},
     };
     for (size_t k = 0; k < sizeof table / sizeof table[0]; k++) {
@@ -402,43 +409,158 @@ void ls_features_reset(ls_line_features *f, const char *text, size_t len)
     f->done = false;
 }
 
-/* One pass for everything the prescans ask: digit runs branch-free on every
- * byte; the shapes (IBAN, MAC) checked only where their separators or
- * digit pairs are. */
+/* Looks for the shapes (IBAN, MAC) at one position of interest i. */
+static void shapes_at(const char *s, size_t len, size_t i, ls_line_features *f)
+{
+    char ch = s[i];
+    if (is_digit_c(ch)) {
+        if (!f->iban && i >= 2 && i + 1 < len && is_alpha_c(s[i - 1]) && is_alpha_c(s[i - 2]) &&
+            is_digit_c(s[i + 1]))
+            f->iban = iban_line(s + i - 2, len - (i - 2));
+    } else if (ch == ':' || ch == '-') {
+        if (!f->pairs && i >= 2)
+            f->pairs = hex_pairs(s + i - 2, len - (i - 2));
+    } else if (ch == '.') {
+        if (!f->quads && i >= 4)
+            f->quads = hex_quads(s + i - 4, len - (i - 4));
+    }
+}
+
+#if defined(__SSE2__)
+static inline __m128i byte_range(__m128i v, char lo, char hi)
+{
+    /* Signed compares: bytes >= 0x80 are negative and never in range. */
+    return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)(lo - 1))),
+                         _mm_cmplt_epi8(v, _mm_set1_epi8((char)(hi + 1))));
+}
+
+/* State of the digit runs across blocks. */
+typedef struct runs {
+    unsigned n, w;        /* digits in the open narrow / wide run */
+    bool gap_n, gap_w;    /* every byte since the last digit is a narrow / wide separator */
+    bool w_zero;          /* the open wide run's first digit is 0 */
+} runs;
+
+/* Does the gap bits `gap` (bytes without digits) keep a run open? */
+static inline void gap_bytes(runs *r, unsigned gap, unsigned keep_n, unsigned keep_w)
+{
+    if (gap) {
+        r->gap_n = r->gap_n && (keep_n & gap) == gap;
+        r->gap_w = r->gap_w && (keep_w & gap) == gap;
+    }
+}
+
+/* One block of 16 bytes (`valid` of them real).  Digit runs are followed chunk by
+ * chunk (a chunk is a maximal row of digits): a chunk extends the open run
+ * when the gap before it held separators only. */
+static inline void block(const char *blk, unsigned valid, __m128i v, runs *r,
+                         ls_line_features *f)
+{
+    unsigned all = valid == 16 ? 0xffffu : (1u << valid) - 1;
+    __m128i d = byte_range(v, '0', '9');
+    __m128i narrow = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+    __m128i wide = _mm_or_si128(narrow, byte_range(v, '\t', '\r'));
+    wide = _mm_or_si128(wide, _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+    wide = _mm_or_si128(wide, _mm_cmpeq_epi8(v, _mm_set1_epi8('/')));
+    wide = _mm_or_si128(wide, byte_range(v, '(', ')'));
+    unsigned dm = (unsigned)_mm_movemask_epi8(d) & all;
+    unsigned keep_n = (unsigned)_mm_movemask_epi8(narrow);
+    unsigned keep_w = (unsigned)_mm_movemask_epi8(wide);
+    unsigned pos = 0;
+    while (pos < 16 && (dm >> pos) != 0) {
+        unsigned start = (unsigned)__builtin_ctz(dm >> pos) + pos;
+        gap_bytes(r, ((1u << start) - 1) & ~((1u << pos) - 1), keep_n, keep_w);
+        unsigned n = (unsigned)__builtin_ctz(~(dm >> start)); /* chunk length */
+        r->n = r->gap_n ? r->n + n : n;
+        if (!r->gap_w)
+            r->w_zero = blk[start] == '0';
+        r->w = r->gap_w ? r->w + n : n;
+        if (r->n > f->narrow)
+            f->narrow = r->n;
+        if (r->w > f->wide)
+            f->wide = r->w;
+        if (r->w_zero && r->w > f->wide_zero)
+            f->wide_zero = r->w;
+        r->gap_n = r->gap_w = true; /* an empty gap so far */
+        pos = start + n;
+    }
+    if (pos < 16)
+        gap_bytes(r, all & ~((1u << pos) - 1), keep_n, keep_w);
+}
+
+/* Looks at the positions where a shape can start (see shapes_at) in the
+ * block at s + i; `prev` holds the byte before it in lane 0 of a shifted
+ * copy. */
+static inline void events(const char *s, size_t len, size_t i, unsigned valid, __m128i v,
+                          __m128i prev, ls_line_features *f)
+{
+    unsigned all = valid == 16 ? 0xffffu : (1u << valid) - 1;
+    __m128i d = byte_range(v, '0', '9');
+    /* Positions of interest: a digit after a letter, ':', '-' and '.'. */
+    __m128i lower = _mm_or_si128(prev, _mm_set1_epi8(0x20));
+    __m128i edge = _mm_and_si128(d, byte_range(lower, 'a', 'z'));
+    __m128i seps = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')),
+                                _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+    seps = _mm_or_si128(seps, _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+    unsigned ev = (unsigned)_mm_movemask_epi8(_mm_or_si128(edge, seps)) & all;
+    while (ev) {
+        size_t at = i + (size_t)__builtin_ctz(ev);
+        ev &= ev - 1;
+        shapes_at(s, len, at, f);
+    }
+}
+#endif
+
+/* One pass for everything the prescans ask: the longest digit runs, and the
+ * shapes (IBAN, MAC) looked for only where they can start. */
 static void compute(ls_line_features *f)
 {
     const char *s = f->text;
+    size_t len = f->len, i = 0;
+    f->narrow = f->wide = f->wide_zero = 0;
+    f->iban = f->pairs = f->quads = false;
+#if defined(__SSE2__)
+    runs r = {0, 0, false, false, false};
+    char pad[16];
+    __m128i carry = _mm_setzero_si128(); /* the previous block's last byte, in lane 0 */
+    for (; i < len; i += 16) {
+        __m128i v;
+        unsigned valid = 16;
+        if (i + 16 <= len) {
+            v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        } else { /* the tail, padded */
+            memset(pad, 0, sizeof pad);
+            valid = (unsigned)(len - i);
+            memcpy(pad, s + i, valid);
+            v = _mm_loadu_si128((const __m128i *)(const void *)pad);
+        }
+        __m128i prev = _mm_or_si128(_mm_slli_si128(v, 1), carry);
+        block(valid == 16 ? s + i : pad, valid, v, &r, f);
+        if (!(f->iban && f->pairs && f->quads))
+            events(s, len, i, valid, v, prev, f);
+        carry = _mm_srli_si128(v, 15);
+    }
+#else
     const uint8_t *u = (const uint8_t *)s;
-    size_t len = f->len;
-    unsigned n = 0, w = 0, best_n = 0, best_w = 0;
-    bool iban = false, pairs = false, quads = false;
-    for (size_t i = 0; i < len; i++) {
+    unsigned n = 0, w = 0;
+    bool w_zero = false;
+    for (; i < len; i++) {
         uint8_t c = dr_class[u[i]];
         unsigned digit = c & DR_DIGIT;
         n = (n + digit) & -(unsigned)((c & (DR_DIGIT | DR_NARROW)) != 0);
+        if (digit && w == 0)
+            w_zero = s[i] == '0';
         w = (w + digit) & -(unsigned)((c & (DR_DIGIT | DR_WIDE)) != 0);
-        best_n = n > best_n ? n : best_n;
-        best_w = w > best_w ? w : best_w;
-        /* The shapes are looked at only where they can start: an IBAN at a
-         * letter-letter-digit-digit edge, a MAC at its first separator. */
+        f->narrow = n > f->narrow ? n : f->narrow;
+        f->wide = w > f->wide ? w : f->wide;
+        if (w_zero && w > f->wide_zero)
+            f->wide_zero = w;
         char ch = s[i];
-        if (digit) {
-            if (!iban && i >= 2 && i + 1 < len && is_alpha_c(s[i - 1]) && is_alpha_c(s[i - 2]) &&
-                is_digit_c(s[i + 1]))
-                iban = iban_line(s + i - 2, len - (i - 2));
-        } else if (ch == ':' || ch == '-') {
-            if (!pairs && i >= 2)
-                pairs = hex_pairs(s + i - 2, len - (i - 2));
-        } else if (ch == '.') {
-            if (!quads && i >= 4)
-                quads = hex_quads(s + i - 4, len - (i - 4));
-        }
+        if ((digit && i > 0 && is_alpha_c(s[i - 1])) || ch == ':' || ch == '-' || ch == '.')
+            shapes_at(s, len, i, f);
     }
-    f->narrow = best_n;
-    f->wide = best_w;
-    f->iban = iban;
-    f->pairs = pairs;
-    f->quads = quads;
+#endif
     f->b64 = base64_tail(s, len);
     f->done = true;
 }
@@ -456,6 +578,7 @@ bool ls_prescan_test(ls_prescan p, ls_line_features *f)
     switch (p.kind) {
     case PS_DIGITS_NARROW: return f->narrow >= p.min;
     case PS_DIGITS_WIDE: return f->wide >= p.min;
+    case PS_DIGITS_WIDE_ZERO: return f->wide_zero >= p.min;
     case PS_IBAN: return f->iban;
     case PS_BASE64_TAIL: return f->b64;
     case PS_HEX_PAIRS: return f->pairs;

@@ -64,6 +64,7 @@ typedef enum ls_prescan_kind {
     PS_NONE,
     PS_DIGITS_NARROW, /* min digits in a run of digits, spaces and dashes */
     PS_DIGITS_WIDE,   /* min digits in a run of digits, white space and . / - ( ) */
+    PS_DIGITS_WIDE_ZERO, /* the same, counting only runs whose first digit is 0 */
     PS_IBAN,          /* two letters, two digits, 15 letters and digits in a run */
     PS_BASE64_TAIL,   /* the line ends in 64 base64 characters */
     PS_HEX_PAIRS,     /* six hex pairs joined by ':' or '-' */
@@ -79,7 +80,7 @@ typedef struct ls_prescan {
 ls_prescan ls_validator_prescan(ls_validator v);
 
 /* A prescan by policy name: "base64-tail", "digit-run-7", "digit-run-9",
- * "hex-pairs" or "hex-quads".  Returns false for an unknown name. */
+ * "zero-digit-run-7", "hex-pairs" or "hex-quads".  Returns false for an unknown name. */
 bool ls_prescan_find(const char *name, size_t len, ls_prescan *out);
 
 /* What prescans learn about one line, computed when first needed and then
@@ -89,6 +90,7 @@ typedef struct ls_line_features {
     size_t len;
     bool done;             /* the rest is computed */
     unsigned narrow, wide; /* most digits in a narrow / wide run */
+    unsigned wide_zero;    /* ... in a wide run whose first digit is 0 */
     bool iban, b64, pairs, quads;
 } ls_line_features;
 

@@ -1463,14 +1463,6 @@ static void teardown(struct ctx *c)
     free(c->o.regex);
 }
 
-/* Flush after every line?  Yes when someone is waiting on the output: a
- * terminal or pipe (interactive) and, unlike the main filter, a socket. */
-static bool wants_line_buffering(int fd)
-{
-    struct stat st;
-    return interactive(fd) || (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode));
-}
-
 static int run(struct ctx *c)
 {
     int rc;
@@ -1565,7 +1557,7 @@ int anonip_main(int argc, char **argv)
      * "read error: <strerror>". */
     reader_open(c.in, c.in_fd, "read error");
     reader_on_refill(c.in, flush_before_read, &c);
-    c.line_buffered = wants_line_buffering(c.out_fd);
+    c.line_buffered = interactive(c.out_fd); /* someone waits on each line */
 
     rc = run(&c);
 

@@ -77,5 +77,7 @@ int output_reopen(const char *path, writer *w, int *fd)
 bool interactive(int fd)
 {
     struct stat st;
-    return isatty(fd) || (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode));
+    /* A socket too: under systemd, standard output goes to journald. */
+    return isatty(fd) ||
+           (fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)));
 }

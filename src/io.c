@@ -174,7 +174,15 @@ static ssize_t gz_fill(reader *r)
             r->zs.avail_in = (uInt)got;
         }
         if (r->member_done) {
-            /* Another member must follow; anything else is not ours to guess. */
+            /* Zero bytes after a member are padding (tape blocks, some
+             * writers), as gzip -d treats them; another member may follow;
+             * anything else is not ours to guess. */
+            while (r->zs.avail_in > 0 && r->zs.next_in[0] == 0) {
+                r->zs.next_in++;
+                r->zs.avail_in--;
+            }
+            if (r->zs.avail_in == 0)
+                continue;
             if (r->zs.next_in[0] != 0x1f)
                 return fail(r, "trailing garbage after gzip data");
             if (inflateReset(&r->zs) != Z_OK)

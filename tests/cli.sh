@@ -176,6 +176,22 @@ expect_rc 0
 expect_out_str '198.51.100.0 a1\n198.51.100.0 a2\n2001:db8:abcd:: b1\n'
 t_end
 
+t_begin "zero padding after gzip data is accepted (as gzip -dc does)"
+{ cat "$T/a.log.gz"; head -c 512 /dev/zero; } >"$T/padded.gz"
+ls_run "$T/padded.gz"
+expect_rc 0
+expect_out_str '198.51.100.0 a1\n198.51.100.0 a2\n'
+t_end
+
+t_begin "other bytes after gzip data: exit 74, lines before it kept"
+{ cat "$T/a.log.gz"; printf 'junk'; } >"$T/junk.gz"
+ls_run "$T/junk.gz"
+expect_rc 74
+expect_out_str '198.51.100.0 a1\n198.51.100.0 a2\n'
+expect_err_line
+expect_err_has 'trailing garbage after gzip data'
+t_end
+
 t_begin "gzip and plain files mixed"
 gzip -c <"$T/nonl1.log" >"$T/nonl1.log.gz"
 ls_run "$T/c.log" "$T/nonl1.log.gz" "$T/b.log"

@@ -351,6 +351,43 @@ expect_err_line
 expect_err_has no-such-file.log
 t_end
 
+t_begin "--in-place -: usage error 64 (standard input cannot be rewritten)"
+ls_run --in-place - <"$T/one.log"
+expect_rc 64
+expect_out_empty
+expect_err_line
+t_end
+
+t_begin "--in-place through a symbolic link rewrites the target, keeps the link"
+mkdir -p "$T/ipl"
+printf '203.0.113.9 via link\n' >"$T/ipl/real.log"
+ln -s real.log "$T/ipl/link.log"
+ls_run --in-place "$T/ipl/link.log"
+expect_rc 0
+[ -L "$T/ipl/link.log" ] || t_fail "the link was replaced by a file"
+printf '203.0.113.0 via link\n' >"$T/expected"
+expect_same "$T/expected" "$T/ipl/real.log"
+t_end
+
+t_begin "a directory as input: exit 66, the other files still filtered"
+mkdir -p "$T/adir"
+printf '203.0.113.9 a\n' >"$T/f1.log"
+printf '198.51.100.7 b\n' >"$T/f2.log"
+ls_run "$T/f1.log" "$T/adir" "$T/f2.log"
+expect_rc 66
+expect_out_str '203.0.113.0 a\n198.51.100.0 b\n'
+expect_err_line
+expect_err_has 'Is a directory'
+t_end
+
+t_begin "a missing file between others: reported, the rest filtered, exit 66"
+ls_run "$T/f1.log" "$T/no-such.log" "$T/f2.log"
+expect_rc 66
+expect_out_str '203.0.113.0 a\n198.51.100.0 b\n'
+expect_err_line
+expect_err_has no-such.log
+t_end
+
 # ---------------------------------------------------------------- errors --
 
 t_begin "missing input file: exit 66, message names the file, no content"

@@ -325,6 +325,8 @@ typedef struct out_buf {
 
 static bool put(out_buf *o, const char *p, size_t n)
 {
+    if (n == 0)
+        return true; /* the buffer may not exist yet: memcpy wants a pointer */
     rules_scratch *s = o->s;
     size_t need = o->len + n;
     if (need > s->cap[o->which]) {
@@ -486,7 +488,7 @@ rules_result rules_apply(const rule *rules, size_t n, const struct pf_matcher *p
     }
     if (cur_buf < 0)
         return RULES_SAME;
-    *out = cur;
+    *out = cur != NULL ? cur : ""; /* all removed: the buffer was never needed */
     *out_len = cur_len;
     return RULES_CHANGED;
 }

@@ -1,6 +1,6 @@
 /* replay.c -- runs a libFuzzer target over saved inputs without libFuzzer.
  *
- * Usage: fuzz_ipscan_replay FILE|DIR...
+ * Usage: fuzz_TARGET_replay FILE|DIR...   (the same main for every target)
  * Each FILE, and each regular file directly inside each DIR (sorted by name,
  * dot files skipped), is read whole into a buffer of exactly its size (so
  * AddressSanitizer sees any over-read) and passed to LLVMFuzzerTestOneInput.

@@ -20,8 +20,11 @@
 
 struct ls_worker {
     const ls_policy *policy;
-    char *buf; /* output of the IP pass */
+    char *bufs[2]; /* outputs of IP passes; buf is the one being written */
+    size_t caps[2];
+    char *buf;
     size_t cap;
+    int cur;       /* which of bufs buf is */
     rules_scratch rs;
     ls_counters count;
     ls_explain_fn explain;
@@ -95,7 +98,8 @@ void ls_worker_free(ls_worker *w)
         return;
     atomic_fetch_sub(&((ls_policy *)w->policy)->workers, 1);
     rules_scratch_free(&w->rs);
-    free(w->buf);
+    free(w->bufs[0]);
+    free(w->bufs[1]);
     free(w);
 }
 
@@ -115,25 +119,53 @@ static bool reserve(ls_worker *w, size_t need)
     if (b == NULL)
         return false;
     memset(b + w->cap, 0, cap - w->cap); /* PCRE2's JIT may read past the text */
-    w->buf = b;
-    w->cap = cap;
+    w->buf = w->bufs[w->cur] = b;
+    w->cap = w->caps[w->cur] = cap;
     return true;
 }
 
-/* The IP pass: rewrites every address of in[0, len).  Returns false when
- * out of memory; otherwise *out is `in` (no address) or w->buf. */
+/* Switches to the other IP-pass buffer, so the output of the previous
+ * pass can be read while the next one writes. */
+static void flip(ls_worker *w)
+{
+    w->cur ^= 1;
+    w->buf = w->bufs[w->cur];
+    w->cap = w->caps[w->cur];
+}
+
+/* Can rewriting the address at [start, end) change how its neighbours are
+ * judged?  Only through the bytes the boundary rules look at: separators
+ * an address may be glued to, escapes and hex digits. */
+static bool touchy(const char *s, size_t len, size_t start, size_t end)
+{
+    static const char glue[] = ".:%\\";
+    return (start > 0 && (memchr(glue, s[start - 1], sizeof glue - 1) ||
+                          ip_is_hex_char(s[start - 1]))) ||
+           (end < len && (memchr(glue, s[end], sizeof glue - 1) || ip_is_hex_char(s[end])));
+}
+
+/* The IP pass: rewrites every address of in[0, len) into w->buf (which
+ * must not hold `in`).  Returns false when out of memory; otherwise *out
+ * is `in` (no address) or w->buf, and *touched tells whether a rewrite may
+ * have changed a neighbour's context (see touchy).  `again` marks a pass
+ * over text already scrubbed: addresses it leaves as they were are not
+ * counted a second time. */
 static bool scrub_ips(ls_worker *w, const char *in, size_t len, const char **out,
-                      size_t *out_len)
+                      size_t *out_len, bool again, bool *touched)
 {
     const ls_policy *p = w->policy;
     size_t from = 0, o = 0;
     bool any = false;
     ipmatch m;
 
+    *touched = false;
     while (ip_scan(in, len, from, &m)) {
         any = true;
+        if (!*touched && touchy(in, len, m.start, m.end))
+            *touched = true;
         if (p->keep_private && ip_is_special(&m.addr)) {
-            w->count.kept++;
+            if (!again)
+                w->count.kept++;
             /* Copy through the kept address as it was written. */
             if (!reserve(w, o + (m.end - from)))
                 return false;
@@ -142,11 +174,14 @@ static bool scrub_ips(ls_worker *w, const char *in, size_t len, const char **out
             from = m.end;
             continue;
         }
+        ipaddr before = m.addr;
         if (p->ip_pseudonym)
             ls_key_ip(p->key, &m.addr, p->ipv4_prefix, p->ipv6_prefix);
         else
             ip_truncate(&m.addr, p->ipv4_prefix, p->ipv6_prefix);
-        if (m.addr.family == 4 || m.addr.mapped)
+        if (again && memcmp(before.a, m.addr.a, sizeof before.a) == 0)
+            ; /* already scrubbed by the first pass */
+        else if (m.addr.family == 4 || m.addr.mapped)
             w->count.ipv4++;
         else
             w->count.ipv6++;
@@ -186,8 +221,17 @@ ls_status ls_scrub(ls_worker *w, const char *in, size_t len, const char **out, s
     w->count.lines++;
     if (p->ip_pseudonym && p->key == NULL)
         goto failed; /* ls_policy_open_key was not called: never guess */
-    if (!scrub_ips(w, in, len, &t, &tlen))
+    bool touched;
+    if (!scrub_ips(w, in, len, &t, &tlen, false, &touched))
         goto nomem;
+    /* Boundary rules look at a candidate's neighbours, so rewriting one
+     * address can make text next to it an address ("::3.0::3.0.3.1" ->
+     * "::3.::").  When a rewrite touched such bytes, scan once more. */
+    for (int pass = 0; touched && pass < 4; pass++) {
+        flip(w);
+        if (!scrub_ips(w, t, tlen, &t, &tlen, true, &touched))
+            goto nomem;
+    }
     *out = t;
     *out_len = tlen;
     if (p->nrules == 0)
@@ -195,7 +239,16 @@ ls_status ls_scrub(ls_worker *w, const char *in, size_t len, const char **out, s
     switch (rules_apply(p->rules, p->nrules, p->matcher, &w->rs, p->key, t, tlen, out, out_len,
                         &bad, w->explain ? explain_rule : NULL, w)) {
     case RULES_SAME:
+        return LS_OK;
     case RULES_CHANGED:
+        /* A rewrite can turn its neighbours into an address the first pass
+         * rightly skipped ("0301234567::5077" -> "[phone]::5077"): one
+         * more IP pass over the new text.  Its output goes to w->buf, free
+         * again since the rules have read it. */
+        if (*out == w->buf)
+            flip(w); /* cannot happen today: rules write to their own buffers */
+        if (!scrub_ips(w, *out, *out_len, out, out_len, true, &touched))
+            goto nomem;
         return LS_OK;
     case RULES_DROP:
         w->count.dropped++;

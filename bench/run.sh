@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# bench/run.sh - time cat, anonip, `logscrub --compat=anonip` and `logscrub` on
-# the same generated nginx log in one run, and report MB/s, peak RSS and ratios.
+# bench/run.sh - time cat, anonip, `logscrub --compat=anonip`, `logscrub
+# --no-rules` (addresses only) and `logscrub` with its default policy (addresses
+# and the rule packs pii, secrets, pii-de) on the same generated nginx log in one
+# run, and report MB/s, peak RSS, ratios and whether the targets are met:
+#   issue 2: logscrub --no-rules >= 50x anonip, peak RSS < 16 MiB
+#   issue 3: logscrub (default policy) >= 20x anonip
 #
 # Run from the build directory (`make bench` does that). Environment:
 #   LOGSCRUB  logscrub binary            (default ./logscrub)
@@ -129,10 +133,14 @@ else
     echo "bench: anonip not installed (Debian package 'anonip'): skipping it"
 fi
 STATUS=0
+NR="logscrub --no-rules"
+DP="logscrub (default policy)"
 TOOLS+=("logscrub --compat=anonip")
 measure "logscrub --compat=anonip" "$LOGSCRUB" --compat=anonip || STATUS=1
-measure logscrub "$LOGSCRUB" || die "logscrub failed"
-TOOLS+=(logscrub)
+measure "$NR" "$LOGSCRUB" --no-rules || die "logscrub --no-rules failed"
+TOOLS+=("$NR")
+measure "$DP" "$LOGSCRUB" || die "logscrub (default policy) failed"
+TOOLS+=("$DP")
 
 # --- cheap correctness checks (not timed) -----------------------------------
 # Addresses from about 100 sample lines: the client column, the
@@ -208,7 +216,7 @@ ratio() {
 mbps() { awk -v b="$BYTES" -v s="$1" 'BEGIN { if (s <= 0) print "n/a"; else printf "%.1f", b / 1e6 / s }'; }
 
 report() {
-    local cpu ver aver t
+    local cpu ver aver t r
     cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
     ver=$("$LOGSCRUB" --version 2>/dev/null | head -n 1 || true)
     echo
@@ -223,32 +231,41 @@ report() {
     echo "each tool: stdin from the file, stdout to /dev/null, best of $REPEAT runs; MB = 10^6 bytes"
     [ -n "$TIME_BIN" ] || echo "peak RSS: n/a (install GNU time: apt-get install time)"
     echo
-    printf '%-26s %10s %10s %14s\n' tool seconds MB/s "peak RSS KiB"
+    printf '%-27s %10s %10s %14s\n' tool seconds MB/s "peak RSS KiB"
     for t in "${TOOLS[@]}"; do
-        printf '%-26s %10s %10s %14s\n' "$t" "${SECS[$t]:-failed}" "$(mbps "${SECS[$t]:-0}")" "${RSS[$t]:-n/a}"
+        printf '%-27s %10s %10s %14s\n' "$t" "${SECS[$t]:-failed}" "$(mbps "${SECS[$t]:-0}")" "${RSS[$t]:-n/a}"
     done
     echo
     if [ "$HAVE_ANONIP" = 1 ]; then
-        printf '%-40s %10s\n' "logscrub / anonip:" "$(ratio "${SECS[logscrub]}" "${SECS[anonip]}")"
-        printf '%-40s %10s\n' "logscrub --compat=anonip / anonip:" \
+        printf '%-46s %10s\n' "logscrub --no-rules / anonip:" "$(ratio "${SECS[$NR]}" "${SECS[anonip]}")"
+        printf '%-46s %10s\n' "logscrub (default policy) / anonip:" "$(ratio "${SECS[$DP]}" "${SECS[anonip]}")"
+        printf '%-46s %10s\n' "logscrub --compat=anonip / anonip:" \
             "$(ratio "${SECS[logscrub --compat=anonip]:-0}" "${SECS[anonip]}")"
     else
-        printf '%-40s %10s\n' "logscrub / anonip:" "n/a (anonip not installed)"
+        printf '%-46s %10s\n' "logscrub / anonip:" "n/a (anonip not installed)"
     fi
-    printf '%-40s %10s\n' "logscrub / cat:" "$(ratio "${SECS[logscrub]}" "${SECS[cat]}")"
-    printf '%-40s %10s\n' "logscrub --compat=anonip / cat:" \
+    printf '%-46s %10s\n' "logscrub --no-rules / cat:" "$(ratio "${SECS[$NR]}" "${SECS[cat]}")"
+    printf '%-46s %10s\n' "logscrub (default policy) / cat:" "$(ratio "${SECS[$DP]}" "${SECS[cat]}")"
+    printf '%-46s %10s\n' "logscrub --compat=anonip / cat:" \
         "$(ratio "${SECS[logscrub --compat=anonip]:-0}" "${SECS[cat]}")"
-    echo "(throughput ratios: >1x means logscrub is faster)"
+    printf '%-46s %10s\n' "logscrub (default policy) / logscrub --no-rules:" "$(ratio "${SECS[$DP]}" "${SECS[$NR]}")"
+    echo "(throughput ratios: >1x means the first is faster)"
     echo
     if [ "$HAVE_ANONIP" = 1 ]; then
-        t=$(awk -v a="${SECS[logscrub]}" -v b="${SECS[anonip]}" 'BEGIN { print (a > 0 && b / a >= 50) ? "met" : "NOT met" }')
-        echo "target logscrub >= 50x anonip:           $t"
+        t=$(awk -v a="${SECS[$NR]}" -v b="${SECS[anonip]}" 'BEGIN { print (a > 0 && b / a >= 50) ? "met" : "NOT met" }')
+        echo "target logscrub --no-rules >= 50x anonip (issue 2):         $t"
+        t=$(awk -v a="${SECS[$DP]}" -v b="${SECS[anonip]}" 'BEGIN { print (a > 0 && b / a >= 20) ? "met" : "NOT met" }')
+        echo "target logscrub (default policy) >= 20x anonip (issue 3):   $t"
+    else
+        echo "targets (50x / 20x anonip): not checked, anonip not installed"
     fi
-    if [ "${RSS[logscrub]}" != n/a ]; then
-        t=$([ "${RSS[logscrub]}" -lt 16384 ] && echo met || echo "NOT met")
-        echo "target logscrub peak RSS < 16 MiB:       $t (${RSS[logscrub]} KiB)"
-    fi
-    echo "leak check: $NPAT addresses sampled; logscrub wrote ${OUTLINES:-?} lines for $LINES"
+    for t in "$NR" "$DP"; do
+        if [ "${RSS[$t]}" != n/a ]; then
+            r=$([ "${RSS[$t]}" -lt 16384 ] && echo met || echo "NOT met")
+            printf 'target %-27s peak RSS < 16 MiB:   %s (%s KiB)\n' "$t" "$r" "${RSS[$t]}"
+        fi
+    done
+    echo "leak check: $NPAT addresses sampled; logscrub (default policy) wrote ${OUTLINES:-?} lines for $LINES"
     if [ "$LEAKS" = 0 ]; then
         echo "leak check: OK, no sampled address found in logscrub's output"
     else
@@ -263,10 +280,10 @@ report() {
     fi
     if [ "$BIG" = 1 ]; then
         echo "memory: $BIGN lines piped in (${BIGSECS} s incl. generation): peak RSS $BIGRSS KiB" \
-            "(vs ${RSS[logscrub]} KiB for $LINES lines)"
-        case $BIGRSS${RSS[logscrub]} in
+            "(vs ${RSS[$DP]} KiB for $LINES lines)"
+        case $BIGRSS${RSS[$DP]} in
         *[!0-9]*) ;;
-        *) if [ "$BIGRSS" -gt $((RSS[logscrub] * 5 / 4 + 1024)) ]; then
+        *) if [ "$BIGRSS" -gt $((RSS[$DP] * 5 / 4 + 1024)) ]; then
             echo "WARNING: memory grows with the input"
         else
             echo "memory: flat (does not grow with the input)"

@@ -557,11 +557,6 @@ bool ip_scan(const char *s, size_t len, size_t from, ipmatch *m)
     }
 }
 
-bool ip_is_hex_char(char c)
-{
-    return IS(c, C_HEX);
-}
-
 void ip_truncate(ipaddr *ip, unsigned v4_prefix, unsigned v6_prefix)
 {
     unsigned keep;

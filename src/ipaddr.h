@@ -89,9 +89,6 @@ bool ip_is_special(const ipaddr *ip);
  * written "::ffff:a.b.c.d". */
 size_t ip_format(const ipaddr *ip, char *out);
 
-/* Is c a hex digit (either case)?  This function can't fail. */
-bool ip_is_hex_char(char c);
-
 /* Like ip_format, but in the match's own style: an IP_FORM_V4_REVERSED
  * address in reversed octet order (so "4.3.2.1.in-addr.arpa" stays a
  * reverse-DNS name), an IP_FORM_V6_URL one with each ':' as "%3A".  `out`

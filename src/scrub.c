@@ -136,12 +136,17 @@ static void flip(ls_worker *w)
 /* Can rewriting the address at [start, end) change how its neighbours are
  * judged?  Only through the bytes the boundary rules look at: separators
  * an address may be glued to, escapes and hex digits. */
-static bool touchy(const char *s, size_t len, size_t start, size_t end)
+static inline bool touchy(const char *s, size_t len, size_t start, size_t end)
 {
-    static const char glue[] = ".:%\\";
-    return (start > 0 && (memchr(glue, s[start - 1], sizeof glue - 1) ||
-                          ip_is_hex_char(s[start - 1]))) ||
-           (end < len && (memchr(glue, s[end], sizeof glue - 1) || ip_is_hex_char(s[end])));
+    static const bool glue[256] = {
+        ['.'] = true, [':'] = true, ['%'] = true, ['\\'] = true,
+        ['0'] = true, ['1'] = true, ['2'] = true, ['3'] = true, ['4'] = true,
+        ['5'] = true, ['6'] = true, ['7'] = true, ['8'] = true, ['9'] = true,
+        ['a'] = true, ['b'] = true, ['c'] = true, ['d'] = true, ['e'] = true, ['f'] = true,
+        ['A'] = true, ['B'] = true, ['C'] = true, ['D'] = true, ['E'] = true, ['F'] = true,
+    };
+    return (start > 0 && glue[(unsigned char)s[start - 1]]) ||
+           (end < len && glue[(unsigned char)s[end]]);
 }
 
 /* The IP pass: rewrites every address of in[0, len) into w->buf (which
@@ -174,12 +179,14 @@ static bool scrub_ips(ls_worker *w, const char *in, size_t len, const char **out
             from = m.end;
             continue;
         }
-        ipaddr before = m.addr;
+        uint8_t before[16];
+        if (again)
+            memcpy(before, m.addr.a, sizeof before);
         if (p->ip_pseudonym)
             ls_key_ip(p->key, &m.addr, p->ipv4_prefix, p->ipv6_prefix);
         else
             ip_truncate(&m.addr, p->ipv4_prefix, p->ipv6_prefix);
-        if (again && memcmp(before.a, m.addr.a, sizeof before.a) == 0)
+        if (again && memcmp(before, m.addr.a, sizeof before) == 0)
             ; /* already scrubbed by the first pass */
         else if (m.addr.family == 4 || m.addr.mapped)
             w->count.ipv4++;

@@ -21,16 +21,10 @@
 
 #include "ipaddr.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define FUZZ_NAME "fuzz_ipscan"
+#include "fuzz.h"
 
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "fuzz_ipscan: invariant failed at %s:%d: %s\n", \
-                    __FILE__, __LINE__, #cond);                              \
-            abort();                                                         \
-        }                                                                    \
-    } while (0)
+
 
 /* Same address: family, mapped flag and all 16 bytes. */
 static bool same_addr(const ipaddr *x, const ipaddr *y)

@@ -48,16 +48,10 @@
 #include "logscrub.h"
 #include "policy.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define FUZZ_NAME "fuzz_policy"
+#include "fuzz.h"
 
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "fuzz_policy: invariant failed at %s:%d: %s\n", \
-                    __FILE__, __LINE__, #cond);                              \
-            abort();                                                         \
-        }                                                                    \
-    } while (0)
+
 
 #define NAME "fuzz.yaml"
 

@@ -48,16 +48,10 @@
 
 #include "io.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define FUZZ_NAME "fuzz_reader"
+#include "fuzz.h"
 
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "fuzz_reader: invariant failed at %s:%d: %s\n", \
-                    __FILE__, __LINE__, #cond);                              \
-            abort();                                                         \
-        }                                                                    \
-    } while (0)
+
 
 #define READER_MAX_INPUT 16384          /* larger inputs are skipped */
 #define MAX_DECODED (1u << 20)   /* gzip that inflates to more is skipped */

@@ -41,16 +41,10 @@
 #include "policy.h"
 #include "rules.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define FUZZ_NAME "fuzz_scrub"
+#include "fuzz.h"
 
-#define CHECK(cond)                                                         \
-    do {                                                                    \
-        if (!(cond)) {                                                      \
-            fprintf(stderr, "fuzz_scrub: invariant failed at %s:%d: %s\n", \
-                    __FILE__, __LINE__, #cond);                             \
-            abort();                                                        \
-        }                                                                   \
-    } while (0)
+
 
 static const char failed_marker[] = "[logscrub: line removed, a rule failed]";
 

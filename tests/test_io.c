@@ -27,6 +27,7 @@
 #include <zlib.h>
 
 #include "io.h"
+#include "testutil.h"
 
 /* Tests block on pipes on purpose; a bug must not hang `make check`. */
 TestSuite(reader, .timeout = 60);
@@ -39,24 +40,6 @@ TestSuite(writer, .timeout = 60);
 /* A string literal and its length, NUL bytes inside included. */
 #define LIT(s) s, (sizeof(s) - 1)
 
-/* Printable form of s[0, n) for failure messages, cut at about 1 KB. */
-static const char *esc(const char *s, size_t n)
-{
-    static char bufs[4][1024];
-    static unsigned k;
-    char *b = bufs[k++ % 4];
-    size_t o = 0;
-
-    for (size_t i = 0; i < n && o + 5 < sizeof bufs[0]; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\')
-            b[o++] = (char)c;
-        else
-            o += (size_t)snprintf(b + o, 5, "\\x%02x", c);
-    }
-    b[o] = '\0';
-    return b;
-}
 
 /* A growing byte string. */
 typedef struct sbuf {

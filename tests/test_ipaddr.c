@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "ipaddr.h"
+#include "testutil.h"
 
 /* ---------------------------------------------------------------------
  * Helpers
@@ -28,30 +29,6 @@
 /* A string literal and its length, NUL bytes inside included. */
 #define LIT(s) s, (sizeof(s) - 1)
 
-/* Printable form of s[0, n) for failure messages: \xNN for anything that is
- * not printable ASCII.  Rotates through a few static buffers so that one
- * message can show input, expected and actual text. */
-static const char *esc(const char *s, size_t n)
-{
-    static char bufs[6][2048];
-    static unsigned k;
-    char *b = bufs[k++ % 6];
-    size_t o = 0;
-
-    for (size_t i = 0; i < n && o + 5 < sizeof bufs[0]; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\\') {
-            b[o++] = '\\';
-            b[o++] = '\\';
-        } else if (c >= 0x20 && c < 0x7f) {
-            b[o++] = (char)c;
-        } else {
-            o += (size_t)snprintf(b + o, 5, "\\x%02x", c);
-        }
-    }
-    b[o] = '\0';
-    return b;
-}
 
 static int hexval(char c)
 {

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "logscrub.h"
+#include "testutil.h"
 
 /* ---------------------------------------------------------------------
  * Helpers
@@ -33,23 +34,6 @@
 
 static const char failed_marker[] = "[logscrub: line removed, a rule failed]";
 
-/* Printable form of s[0, n) (\xNN for anything else), rotating buffers. */
-static const char *esc(const char *s, size_t n)
-{
-    static char bufs[4][1024];
-    static unsigned k;
-    char *b = bufs[k++ % 4];
-    size_t o = 0;
-    for (size_t i = 0; i < n && o + 5 < sizeof bufs[0]; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\')
-            b[o++] = (char)c;
-        else
-            o += (size_t)snprintf(b + o, 5, "\\x%02x", c);
-    }
-    b[o] = '\0';
-    return b;
-}
 
 static char *fmt(const char *f, ...)
 {

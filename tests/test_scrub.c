@@ -42,6 +42,7 @@
 #endif
 
 #include "logscrub.h"
+#include "testutil.h"
 
 /* ---------------------------------------------------------------------
  * Helpers
@@ -50,26 +51,6 @@
 /* A string literal and its length, NUL bytes inside included. */
 #define LIT(s) s, (sizeof(s) - 1)
 
-/* Printable form of s[0, n) for failure messages (\xNN for anything not
- * printable ASCII), cut at about 2 KB.  Rotates through a few buffers so one
- * message can show input, expected and actual text. */
-static const char *esc(const char *s, size_t n)
-{
-    static char bufs[4][2048];
-    static unsigned k;
-    char *b = bufs[k++ % 4];
-    size_t o = 0;
-
-    for (size_t i = 0; i < n && o + 5 < sizeof bufs[0]; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\')
-            b[o++] = (char)c;
-        else
-            o += (size_t)snprintf(b + o, 5, "\\x%02x", c);
-    }
-    b[o] = '\0';
-    return b;
-}
 
 /* Scrubs in[0, inlen) with w and asserts LS_OK and output exp[0, explen). */
 static void check_scrub(ls_worker *w, const char *in, size_t inlen, const char *exp,

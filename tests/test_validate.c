@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "validate.h"
+#include "testutil.h"
 
 /* ---------------------------------------------------------------------
  * Helpers
@@ -40,25 +41,6 @@ struct vcase {
     size_t len;
 };
 
-/* Printable form of s[0, n) for failure messages: \xNN for anything that is
- * not printable ASCII.  Rotates through a few static buffers. */
-static const char *esc(const char *s, size_t n)
-{
-    static char bufs[4][256];
-    static unsigned k;
-    char *b = bufs[k++ % 4];
-    size_t o = 0;
-
-    for (size_t i = 0; i < n && o + 5 < sizeof bufs[0]; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\')
-            b[o++] = (char)c;
-        else
-            o += (size_t)snprintf(b + o, 5, "\\x%02x", c);
-    }
-    b[o] = '\0';
-    return b;
-}
 
 /* Runs fn over every case and expects `want` for each. */
 static void expect_all(ls_validator fn, const char *what, const struct vcase *c, size_t n,

@@ -34,32 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-/* ---- PRNG: splitmix64 (Steele, Lea, Flood 2014) ------------------------ */
-
-static uint64_t rng_state;
-
-static uint64_t rng_next(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-/* Uniform in [0, n) for n < 2^32 (multiply-shift, no modulo bias worth
- * mentioning for benchmark data). */
-static uint32_t rnd(uint32_t n)
-{
-    return (uint32_t)(((rng_next() >> 32) * (uint64_t)n) >> 32);
-}
-
-/* True with probability permille/1000. */
-static int chance(unsigned permille)
-{
-    return rnd(1000) < permille;
-}
+#include "prng.h"
 
 /* Index in [0, n) skewed towards small values (roughly 1/k), so a few
  * clients are busy and most are seen once or twice, as in real logs. */

@@ -771,50 +771,24 @@ static void vb_phone_de_intl(struct vb *v, int query)
         vb_mem(v, s.b, s.n);
         return;
     }
-    switch (rnd(7)) {
-    case 0:
-        vb_str(v, "+49 ");
-        vb_mem(v, a.b, a.n);
-        vb_chr(v, ' ');
-        vb_mem(v, s.b, s.n);
-        break;
-    case 1:
-        vb_str(v, "+49 (0)");
-        vb_mem(v, a.b, a.n);
-        vb_chr(v, ' ');
-        vb_mem(v, s.b, s.n);
-        break;
-    case 2: /* 0049 89 1234567-0 */
-        vb_str(v, "0049 ");
-        vb_mem(v, a.b, a.n);
-        vb_chr(v, ' ');
-        vb_mem(v, s.b, s.n);
-        vb_str(v, "-0");
-        break;
-    case 3:
-        vb_str(v, "+49/");
-        vb_mem(v, a.b, a.n);
-        vb_chr(v, '/');
-        vb_mem(v, s.b, s.n);
-        break;
-    case 4:
-        vb_str(v, "+49-");
-        vb_mem(v, a.b, a.n);
-        vb_chr(v, '-');
-        vb_mem(v, s.b, s.n);
-        break;
-    case 5: /* the mistaken trunk 0 */
-        vb_str(v, "+49 0");
-        vb_mem(v, a.b, a.n);
-        vb_chr(v, ' ');
-        vb_mem(v, s.b, s.n);
-        break;
-    default:
-        vb_str(v, "+49");
-        vb_mem(v, a.b, a.n);
-        vb_mem(v, s.b, s.n);
-        break;
-    }
+    /* prefix, area code, separator, subscriber, suffix */
+    static const struct {
+        const char *pre, *sep, *post;
+    } forms[] = {
+        {"+49 ", " ", ""},
+        {"+49 (0)", " ", ""},
+        {"0049 ", " ", "-0"}, /* 0049 89 1234567-0 */
+        {"+49/", "/", ""},
+        {"+49-", "-", ""},
+        {"+49 0", " ", ""}, /* the mistaken trunk 0 */
+        {"+49", "", ""},
+    };
+    unsigned k = rnd(COUNT(forms));
+    vb_str(v, forms[k].pre);
+    vb_mem(v, a.b, a.n);
+    vb_str(v, forms[k].sep);
+    vb_mem(v, s.b, s.n);
+    vb_str(v, forms[k].post);
 }
 
 /* National form 0<area> <subscriber> in one of the ways people write it. */

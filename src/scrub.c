@@ -25,6 +25,10 @@ struct ls_worker {
     char *buf;
     size_t cap;
     int cur;       /* which of bufs buf is */
+    /* Pseudonym mode: the addresses this line's passes wrote so far, so a
+     * repeat pass copies them through instead of hashing them again. */
+    ipaddr done[32];
+    size_t ndone;
     rules_scratch rs;
     ls_counters count;
     ls_explain_fn explain;
@@ -149,6 +153,26 @@ static inline bool touchy(const char *s, size_t len, size_t start, size_t end)
            (end < len && glue[(unsigned char)s[end]]);
 }
 
+/* Is `a`, found by a repeat pass, already the output of an earlier pass
+ * over this line?  Truncation gives a fixed point, so the test is whether it
+ * would change; a pseudonym does not (hashing it again gives another), so
+ * it is looked up among the pseudonyms written.  Past the list's end an
+ * address counts as new: hashed again, which is safe but inconsistent. */
+static bool already_scrubbed(const ls_worker *w, const ipaddr *a)
+{
+    const ls_policy *p = w->policy;
+    if (!p->ip_pseudonym) {
+        ipaddr t = *a;
+        ip_truncate(&t, p->ipv4_prefix, p->ipv6_prefix);
+        return memcmp(t.a, a->a, sizeof t.a) == 0;
+    }
+    for (size_t k = 0; k < w->ndone; k++)
+        if (memcmp(w->done[k].a, a->a, sizeof a->a) == 0 &&
+            w->done[k].family == a->family && w->done[k].mapped == a->mapped)
+            return true;
+    return false;
+}
+
 /* The IP pass: rewrites every address of in[0, len) into w->buf (which
  * must not hold `in`).  Returns false when out of memory; otherwise *out
  * is `in` (no address) or w->buf, and *touched tells whether a rewrite may
@@ -179,19 +203,22 @@ static bool scrub_ips(ls_worker *w, const char *in, size_t len, const char **out
             from = m.end;
             continue;
         }
-        uint8_t before[16];
-        if (again)
-            memcpy(before, m.addr.a, sizeof before);
-        if (p->ip_pseudonym)
-            ls_key_ip(p->key, &m.addr, p->ipv4_prefix, p->ipv6_prefix);
-        else
-            ip_truncate(&m.addr, p->ipv4_prefix, p->ipv6_prefix);
-        if (again && memcmp(before, m.addr.a, sizeof before) == 0)
-            ; /* already scrubbed by the first pass */
-        else if (m.addr.family == 4 || m.addr.mapped)
-            w->count.ipv4++;
-        else
-            w->count.ipv6++;
+        /* An address an earlier pass over this line wrote is not scrubbed
+         * or counted again, only written out canonically (a rewrite next to
+         * it may have exposed another spelling of it). */
+        if (!(again && already_scrubbed(w, &m.addr))) {
+            if (p->ip_pseudonym) {
+                ls_key_ip(p->key, &m.addr, p->ipv4_prefix, p->ipv6_prefix);
+                if (w->ndone < sizeof w->done / sizeof w->done[0])
+                    w->done[w->ndone++] = m.addr;
+            } else {
+                ip_truncate(&m.addr, p->ipv4_prefix, p->ipv6_prefix);
+            }
+            if (m.addr.family == 4 || m.addr.mapped)
+                w->count.ipv4++;
+            else
+                w->count.ipv6++;
+        }
         if (!reserve(w, o + (m.start - from) + IP_TEXT_MAX_AS))
             return false;
         memcpy(w->buf + o, in + from, m.start - from);
@@ -226,6 +253,7 @@ ls_status ls_scrub(ls_worker *w, const char *in, size_t len, const char **out, s
     size_t tlen, bad;
 
     w->count.lines++;
+    w->ndone = 0;
     if (p->ip_pseudonym && p->key == NULL)
         goto failed; /* ls_policy_open_key was not called: never guess */
     bool touched;

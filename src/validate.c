@@ -341,34 +341,24 @@ static bool base64_tail(const char *s, size_t len)
  * starting at s[0]. */
 static bool hex_pairs(const char *s, size_t len)
 {
-    for (size_t i = 0; i + 17 <= len && i < 1; i++) {
-        char sep = s[i + 2];
-        if (sep != ':' && sep != '-')
-            continue;
-        size_t k = 0;
-        while (k < 6 && is_hex_c(s[i + 3 * k]) && is_hex_c(s[i + 3 * k + 1]) &&
-               (k == 5 || s[i + 3 * k + 2] == sep))
-            k++;
-        if (k == 6)
-            return true;
-    }
-    return false;
+    if (len < 17 || (s[2] != ':' && s[2] != '-'))
+        return false;
+    for (size_t k = 0; k < 6; k++)
+        if (!is_hex_c(s[3 * k]) || !is_hex_c(s[3 * k + 1]) || (k < 5 && s[3 * k + 2] != s[2]))
+            return false;
+    return true;
 }
 
 /* Three groups of four hex digits joined by '.' (a MAC the Cisco way),
  * starting at s[0]. */
 static bool hex_quads(const char *s, size_t len)
 {
-    for (size_t i = 0; i + 14 <= len && i < 1; i++) {
-        if (s[i + 4] != '.' || s[i + 9] != '.')
-            continue;
-        size_t k = 0;
-        while (k < 14 && (k == 4 || k == 9 || is_hex_c(s[i + k])))
-            k++;
-        if (k == 14)
-            return true;
-    }
-    return false;
+    if (len < 14 || s[4] != '.' || s[9] != '.')
+        return false;
+    for (size_t k = 0; k < 14; k++)
+        if (k != 4 && k != 9 && !is_hex_c(s[k]))
+            return false;
+    return true;
 }
 
 ls_prescan ls_validator_prescan(ls_validator v)

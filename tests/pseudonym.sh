@@ -52,6 +52,18 @@ sed -n 3p "$T/run1" | grep -Eq ' 2001:db8:1:[0-9a-f:]+$' || t_fail "IPv6 prefix:
 grep -q 'alice\|bob' "$T/run1" && t_fail "a user name survived"
 t_end
 
+t_begin "one address, one pseudonym: alone, next to a rule match, and before :port"
+# A rule rewrite or a ':' next to the address makes logscrub scan the line
+# again; that pass must not hash the pseudonym a second time.
+printf 'plain 203.0.113.77\nuser=carol 203.0.113.77\nport 203.0.113.77:80\n' >"$T/same.log"
+ls_run -c "$T/policy.yaml" "$T/same.log"
+expect_rc 0
+n=$(grep -o '203\.0\.113\.[0-9]*' "$T/out" | sort -u | wc -l)
+[ "$n" -eq 1 ] || t_fail "addresses differ: $(grep -o '203\.0\.113\.[0-9]*' "$T/out" | tr '\n' ' ')"
+[ "$(grep -o '203\.0\.113\.[0-9]*' "$T/out" | head -1)" = "$ip1" ] ||
+    t_fail "not the pseudonym of the first run"
+t_end
+
 t_begin "second run in the same period: same key, same output"
 ls_run -c "$T/policy.yaml" "$T/in.log"
 expect_rc 0

@@ -277,8 +277,15 @@ ls_validator ls_validator_find(const char *name, size_t len)
 /* ---- prescans: necessary conditions over a whole line ------------------
  * Each kind states a condition that every span its rules can accept
  * implies for the line holding it, so a line failing it needs no regex.
- * The digit runs, wanted by several rules, are counted in one pass and
- * kept in the features; the rest are computed when first asked. */
+ *
+ * Most lines are ordinary log lines that fail every prescan, and several
+ * prescans are asked about every line (the card, IBAN and MAC rules have no
+ * literal to filter on), so the common ones share one cheap pass: the line
+ * is cut into 64-byte words, each byte class becomes a 64-bit mask, and a
+ * few shifts and ANDs of those masks show where a shape could start.  Only
+ * the rare positions that survive are checked byte by byte.  The digit runs
+ * of phone numbers, wanted only after a rule's literal matched, and the
+ * base64 tail are computed when first asked. */
 
 static bool is_digit_c(char c)
 {
@@ -295,19 +302,17 @@ static bool is_hex_c(char c)
     return is_digit_c(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
 }
 
-#if !defined(__SSE2__)
-/* Byte classes for digit runs: a digit, a separator inside card and tax
- * numbers (space, dash), one inside phone numbers (also other white
- * space, . / ( )). */
-enum { DR_DIGIT = 1, DR_NARROW = 2, DR_WIDE = 4 };
-static const uint8_t dr_class[256] = {
-    ['0'] = DR_DIGIT, ['1'] = DR_DIGIT, ['2'] = DR_DIGIT, ['3'] = DR_DIGIT, ['4'] = DR_DIGIT,
-    ['5'] = DR_DIGIT, ['6'] = DR_DIGIT, ['7'] = DR_DIGIT, ['8'] = DR_DIGIT, ['9'] = DR_DIGIT,
-    [' '] = DR_NARROW | DR_WIDE, ['-'] = DR_NARROW | DR_WIDE, ['\t'] = DR_WIDE, ['\n'] = DR_WIDE,
-    ['\v'] = DR_WIDE, ['\f'] = DR_WIDE, ['\r'] = DR_WIDE, ['.'] = DR_WIDE, ['/'] = DR_WIDE,
-    ['('] = DR_WIDE, [')'] = DR_WIDE,
+/* Which parts of ls_line_features hold this text's answers. */
+enum {
+    FEAT_SHAPES = 1, /* narrow_maybe, iban, pairs, quads */
+    FEAT_NARROW = 2, /* narrow */
+    FEAT_WIDE = 4,   /* wide, wide_zero */
+    FEAT_B64 = 8     /* b64 */
 };
-#endif
+
+/* The shapes pass only tells whether a narrow run can reach this many
+ * digits; a prescan asking for fewer counts them exactly right away. */
+#define NARROW_FAST_MIN 11
 
 /* Called where two letters are followed by two digits: are there 15 or more
  * letters and digits in the run of letters, digits and spaces from the
@@ -364,9 +369,9 @@ static bool hex_quads(const char *s, size_t len)
 ls_prescan ls_validator_prescan(ls_validator v)
 {
     if (v == ls_valid_luhn)
-        return (ls_prescan){PS_DIGITS_NARROW, 13}; /* 13-19 digits, spaces or dashes */
+        return (ls_prescan){PS_DIGITS_NARROW, 13}; /* 13-19 digits, single spaces or dashes */
     if (v == ls_valid_steuer_id)
-        return (ls_prescan){PS_DIGITS_NARROW, 11}; /* 11 digits, spaces */
+        return (ls_prescan){PS_DIGITS_NARROW, 11}; /* 11 digits, single spaces */
     if (v == ls_valid_iban)
         return (ls_prescan){PS_IBAN, 0};
     return (ls_prescan){PS_NONE, 0};
@@ -396,25 +401,18 @@ void ls_features_reset(ls_line_features *f, const char *text, size_t len)
 {
     f->text = text;
     f->len = len;
-    f->done = false;
+    f->have = 0;
 }
 
-/* Looks for the shapes (IBAN, MAC) at one position of interest i. */
-static void shapes_at(const char *s, size_t len, size_t i, ls_line_features *f)
-{
-    char ch = s[i];
-    if (is_digit_c(ch)) {
-        if (!f->iban && i >= 2 && i + 1 < len && is_alpha_c(s[i - 1]) && is_alpha_c(s[i - 2]) &&
-            is_digit_c(s[i + 1]))
-            f->iban = iban_line(s + i - 2, len - (i - 2));
-    } else if (ch == ':' || ch == '-') {
-        if (!f->pairs && i >= 2)
-            f->pairs = hex_pairs(s + i - 2, len - (i - 2));
-    } else if (ch == '.') {
-        if (!f->quads && i >= 4)
-            f->quads = hex_quads(s + i - 4, len - (i - 4));
-    }
-}
+/* ---- the shapes pass ---------------------------------------------------- */
+
+/* Byte classes of one 64-byte word: bit k is byte k. */
+typedef struct cls64 {
+    uint64_t digit, alpha, hex;
+    uint64_t narrow; /* ' ' and '-': separators inside card and tax numbers */
+    uint64_t pair;   /* ':' and '-': separators of a MAC's hex pairs */
+    uint64_t dot;
+} cls64;
 
 #if defined(__SSE2__)
 static inline __m128i byte_range(__m128i v, char lo, char hi)
@@ -424,135 +422,276 @@ static inline __m128i byte_range(__m128i v, char lo, char hi)
                          _mm_cmplt_epi8(v, _mm_set1_epi8((char)(hi + 1))));
 }
 
-/* State of the digit runs across blocks. */
-typedef struct runs {
-    unsigned n, w;        /* digits in the open narrow / wide run */
-    bool gap_n, gap_w;    /* every byte since the last digit is a narrow / wide separator */
-    bool w_zero;          /* the open wide run's first digit is 0 */
-} runs;
-
-/* Does the gap bits `gap` (bytes without digits) keep a run open? */
-static inline void gap_bytes(runs *r, unsigned gap, unsigned keep_n, unsigned keep_w)
+static inline uint64_t bits16(__m128i m, unsigned shift)
 {
-    if (gap) {
-        r->gap_n = r->gap_n && (keep_n & gap) == gap;
-        r->gap_w = r->gap_w && (keep_w & gap) == gap;
-    }
-}
-
-/* One block of 16 bytes (`valid` of them real).  Digit runs are followed chunk by
- * chunk (a chunk is a maximal row of digits): a chunk extends the open run
- * when the gap before it held separators only. */
-static inline void block(const char *blk, unsigned valid, __m128i v, runs *r,
-                         ls_line_features *f)
-{
-    unsigned all = valid == 16 ? 0xffffu : (1u << valid) - 1;
-    __m128i d = byte_range(v, '0', '9');
-    __m128i narrow = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
-                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
-    __m128i wide = _mm_or_si128(narrow, byte_range(v, '\t', '\r'));
-    wide = _mm_or_si128(wide, _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
-    wide = _mm_or_si128(wide, _mm_cmpeq_epi8(v, _mm_set1_epi8('/')));
-    wide = _mm_or_si128(wide, byte_range(v, '(', ')'));
-    unsigned dm = (unsigned)_mm_movemask_epi8(d) & all;
-    unsigned keep_n = (unsigned)_mm_movemask_epi8(narrow);
-    unsigned keep_w = (unsigned)_mm_movemask_epi8(wide);
-    unsigned pos = 0;
-    while (pos < 16 && (dm >> pos) != 0) {
-        unsigned start = (unsigned)__builtin_ctz(dm >> pos) + pos;
-        gap_bytes(r, ((1u << start) - 1) & ~((1u << pos) - 1), keep_n, keep_w);
-        unsigned n = (unsigned)__builtin_ctz(~(dm >> start)); /* chunk length */
-        r->n = r->gap_n ? r->n + n : n;
-        if (!r->gap_w)
-            r->w_zero = blk[start] == '0';
-        r->w = r->gap_w ? r->w + n : n;
-        if (r->n > f->narrow)
-            f->narrow = r->n;
-        if (r->w > f->wide)
-            f->wide = r->w;
-        if (r->w_zero && r->w > f->wide_zero)
-            f->wide_zero = r->w;
-        r->gap_n = r->gap_w = true; /* an empty gap so far */
-        pos = start + n;
-    }
-    if (pos < 16)
-        gap_bytes(r, all & ~((1u << pos) - 1), keep_n, keep_w);
-}
-
-/* Looks at the positions where a shape can start (see shapes_at) in the
- * block at s + i; `prev` holds the byte before it in lane 0 of a shifted
- * copy. */
-static inline void events(const char *s, size_t len, size_t i, unsigned valid, __m128i v,
-                          __m128i prev, ls_line_features *f)
-{
-    unsigned all = valid == 16 ? 0xffffu : (1u << valid) - 1;
-    __m128i d = byte_range(v, '0', '9');
-    /* Positions of interest: a digit after a letter, ':', '-' and '.'. */
-    __m128i lower = _mm_or_si128(prev, _mm_set1_epi8(0x20));
-    __m128i edge = _mm_and_si128(d, byte_range(lower, 'a', 'z'));
-    __m128i seps = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')),
-                                _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
-    seps = _mm_or_si128(seps, _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
-    unsigned ev = (unsigned)_mm_movemask_epi8(_mm_or_si128(edge, seps)) & all;
-    while (ev) {
-        size_t at = i + (size_t)__builtin_ctz(ev);
-        ev &= ev - 1;
-        shapes_at(s, len, at, f);
-    }
+    return (uint64_t)(unsigned)_mm_movemask_epi8(m) << shift;
 }
 #endif
 
-/* One pass for everything the prescans ask: the longest digit runs, and the
- * shapes (IBAN, MAC) looked for only where they can start. */
-static void compute(ls_line_features *f)
+/* Classes of the 64 bytes at s (n of them real, 1 <= n <= 64; the rest
+ * count as bytes of no class). */
+static void classify(const char *s, size_t n, cls64 *c)
 {
-    const char *s = f->text;
-    size_t len = f->len, i = 0;
-    f->narrow = f->wide = f->wide_zero = 0;
-    f->iban = f->pairs = f->quads = false;
+    char pad[64];
+    if (n < 64) {
+        memset(pad, 0, sizeof pad);
+        memcpy(pad, s, n);
+        s = pad;
+    }
 #if defined(__SSE2__)
-    runs r = {0, 0, false, false, false};
-    char pad[16];
-    __m128i carry = _mm_setzero_si128(); /* the previous block's last byte, in lane 0 */
-    for (; i < len; i += 16) {
-        __m128i v;
-        unsigned valid = 16;
-        if (i + 16 <= len) {
-            v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        } else { /* the tail, padded */
-            memset(pad, 0, sizeof pad);
-            valid = (unsigned)(len - i);
-            memcpy(pad, s + i, valid);
-            v = _mm_loadu_si128((const __m128i *)(const void *)pad);
-        }
-        __m128i prev = _mm_or_si128(_mm_slli_si128(v, 1), carry);
-        block(valid == 16 ? s + i : pad, valid, v, &r, f);
-        if (!(f->iban && f->pairs && f->quads))
-            events(s, len, i, valid, v, prev, f);
-        carry = _mm_srli_si128(v, 15);
+    *c = (cls64){0, 0, 0, 0, 0, 0};
+#pragma GCC unroll 4
+    for (unsigned k = 0; k < 64; k += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
+        /* Folding by OR 0x20 maps letters to lower case and no other byte
+         * into a-z (0x40-0x5f become 0x60-0x7f, none of them letters). */
+        __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+        __m128i d = byte_range(v, '0', '9');
+        __m128i dash = _mm_cmpeq_epi8(v, _mm_set1_epi8('-'));
+        c->digit |= bits16(d, k);
+        c->alpha |= bits16(byte_range(lower, 'a', 'z'), k);
+        c->hex |= bits16(_mm_or_si128(d, byte_range(lower, 'a', 'f')), k);
+        c->narrow |= bits16(_mm_or_si128(dash, _mm_cmpeq_epi8(v, _mm_set1_epi8(' '))), k);
+        c->pair |= bits16(_mm_or_si128(dash, _mm_cmpeq_epi8(v, _mm_set1_epi8(':'))), k);
+        c->dot |= bits16(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')), k);
     }
 #else
-    const uint8_t *u = (const uint8_t *)s;
-    unsigned n = 0, w = 0;
-    bool w_zero = false;
-    for (; i < len; i++) {
-        uint8_t c = dr_class[u[i]];
-        unsigned digit = c & DR_DIGIT;
-        n = (n + digit) & -(unsigned)((c & (DR_DIGIT | DR_NARROW)) != 0);
-        if (digit && w == 0)
-            w_zero = s[i] == '0';
-        w = (w + digit) & -(unsigned)((c & (DR_DIGIT | DR_WIDE)) != 0);
-        f->narrow = n > f->narrow ? n : f->narrow;
-        f->wide = w > f->wide ? w : f->wide;
-        if (w_zero && w > f->wide_zero)
-            f->wide_zero = w;
-        char ch = s[i];
-        if ((digit && i > 0 && is_alpha_c(s[i - 1])) || ch == ':' || ch == '-' || ch == '.')
-            shapes_at(s, len, i, f);
+    *c = (cls64){0, 0, 0, 0, 0, 0};
+    for (unsigned k = 0; k < 64; k++) {
+        uint64_t b = 1ull << k;
+        char ch = s[k];
+        if (is_digit_c(ch))
+            c->digit |= b;
+        if (is_alpha_c(ch))
+            c->alpha |= b;
+        if (is_hex_c(ch))
+            c->hex |= b;
+        if (ch == ' ' || ch == '-')
+            c->narrow |= b;
+        if (ch == ':' || ch == '-')
+            c->pair |= b;
+        if (ch == '.')
+            c->dot |= b;
     }
 #endif
-    f->b64 = base64_tail(s, len);
-    f->done = true;
+}
+
+/* Bit k of the result is bit k + n of the word pair (cur, next): the byte n
+ * places later.  1 <= n <= 63. */
+static inline uint64_t later(uint64_t cur, uint64_t next, unsigned n)
+{
+    return cur >> n | next << (64 - n);
+}
+
+/* Bit k of the result is the byte n places earlier.  1 <= n <= 63. */
+static inline uint64_t earlier(uint64_t prev, uint64_t cur, unsigned n)
+{
+    return cur << n | prev >> (64 - n);
+}
+
+/* Is there a run of at least NARROW_FAST_MIN one bits lying wholly in m? */
+static inline bool long_run(uint64_t m)
+{
+    m &= m >> 1; /* bit k: bits k..k+1 set */
+    m &= m >> 2; /* k..k+3 */
+    m &= m >> 4; /* k..k+7 */
+    m &= m >> (NARROW_FAST_MIN - 8);
+    return m != 0;
+}
+
+/* Calls check(s, len, at) for each set bit of cand (bit k is offset base + k)
+ * until one returns true. */
+#define ANY_AT(cand, check, result)                                                       \
+    do {                                                                                  \
+        uint64_t c_ = (cand);                                                             \
+        while (c_ && !(result)) {                                                         \
+            size_t at_ = base + (size_t)__builtin_ctzll(c_);                              \
+            c_ &= c_ - 1;                                                                 \
+            result = check;                                                               \
+            (void)at_;                                                                    \
+        }                                                                                 \
+    } while (0)
+
+static void shapes(ls_line_features *f)
+{
+    const char *s = f->text;
+    size_t len = f->len;
+    f->narrow_maybe = f->iban = f->pairs = f->quads = false;
+    cls64 prev = {0, 0, 0, 0, 0, 0}, cur, next = {0, 0, 0, 0, 0, 0};
+    if (len > 0)
+        classify(s, len < 64 ? len : 64, &cur);
+    unsigned run = 0; /* length of the narrow run open at the end of prev */
+    for (size_t base = 0; base < len; base += 64) {
+        if (base + 64 < len)
+            classify(s + base + 64, len - base - 64 < 64 ? len - base - 64 : 64, &next);
+        else
+            next = (cls64){0, 0, 0, 0, 0, 0};
+
+        /* Narrow runs: digits, and a single separator between two digits.
+         * A run crossing into the next word is carried in `run`. */
+        if (!f->narrow_maybe) {
+            uint64_t m = cur.digit | (cur.narrow & earlier(prev.digit, cur.digit, 1) &
+                                      later(cur.digit, next.digit, 1));
+            if (m == ~0ull) {
+                run += 64;
+            } else {
+                unsigned head = (unsigned)__builtin_ctzll(~m);
+                f->narrow_maybe = run + head >= NARROW_FAST_MIN || long_run(m);
+                run = (unsigned)__builtin_clzll(~m);
+            }
+            if (run >= NARROW_FAST_MIN)
+                f->narrow_maybe = true;
+        }
+        /* IBAN: two letters, then two digits. */
+        if (!f->iban) {
+            uint64_t e = earlier(prev.alpha, cur.alpha, 2) & earlier(prev.alpha, cur.alpha, 1) &
+                         cur.digit & later(cur.digit, next.digit, 1);
+            ANY_AT(e, iban_line(s + at_ - 2, len - (at_ - 2)), f->iban);
+        }
+        /* MAC: two hex pairs joined by ':' or '-' start the six. */
+        if (!f->pairs) {
+            uint64_t h = cur.hex, hn = next.hex, p = cur.pair, pn = next.pair;
+            uint64_t e = h & later(h, hn, 1) & later(p, pn, 2) & later(h, hn, 3) &
+                         later(h, hn, 4) & later(p, pn, 5);
+            ANY_AT(e, hex_pairs(s + at_, len - at_), f->pairs);
+        }
+        /* Cisco MAC: four hex digits, '.', a hex digit ... '.'. */
+        if (!f->quads) {
+            uint64_t h = cur.hex, hn = next.hex, d = cur.dot, dn = next.dot;
+            uint64_t e = h & later(h, hn, 1) & later(h, hn, 2) & later(h, hn, 3) &
+                         later(d, dn, 4) & later(h, hn, 5) & later(d, dn, 9);
+            ANY_AT(e, hex_quads(s + at_, len - at_), f->quads);
+        }
+        prev = cur;
+        cur = next;
+    }
+    f->have |= FEAT_SHAPES;
+}
+
+/* ---- digit runs, counted exactly ---------------------------------------- */
+
+/* Most digits in a narrow run: digits with at most one ' ' or '-' between
+ * two of them. */
+static void narrow_exact(ls_line_features *f)
+{
+    const char *s = f->text;
+    unsigned best = 0, n = 0;
+    for (size_t k = 0; k < f->len; k++) {
+        if (is_digit_c(s[k])) {
+            if (++n > best)
+                best = n;
+        } else if (!((s[k] == ' ' || s[k] == '-') && n > 0 && k + 1 < f->len &&
+                     is_digit_c(s[k + 1]))) {
+            n = 0;
+        }
+    }
+    f->narrow = best;
+    f->have |= FEAT_NARROW;
+}
+
+/* Wide runs: digits with any number of white space, '.', '/', '-', '(' and
+ * ')' between them, as phone numbers are written; any other byte (a
+ * "breaker") ends a run. */
+#if !defined(__SSE2__)
+enum { DR_DIGIT = 1, DR_WIDE = 2 };
+static const uint8_t dr_class[256] = {
+    ['0'] = DR_DIGIT, ['1'] = DR_DIGIT, ['2'] = DR_DIGIT, ['3'] = DR_DIGIT, ['4'] = DR_DIGIT,
+    ['5'] = DR_DIGIT, ['6'] = DR_DIGIT, ['7'] = DR_DIGIT, ['8'] = DR_DIGIT, ['9'] = DR_DIGIT,
+    [' '] = DR_WIDE, ['-'] = DR_WIDE, ['\t'] = DR_WIDE, ['\n'] = DR_WIDE, ['\v'] = DR_WIDE,
+    ['\f'] = DR_WIDE, ['\r'] = DR_WIDE, ['.'] = DR_WIDE, ['/'] = DR_WIDE, ['('] = DR_WIDE,
+    [')'] = DR_WIDE,
+};
+#endif
+
+/* Digit and breaker masks of the 64 bytes at s (n real, 1 <= n <= 64; the
+ * padding counts as breakers, which ends a run at the end of the text). */
+static void wide_masks(const char *s, size_t n, uint64_t *digit, uint64_t *brk)
+{
+    char pad[64];
+    if (n < 64) {
+        memset(pad, 0, sizeof pad);
+        memcpy(pad, s, n);
+        s = pad;
+    }
+    uint64_t d = 0, b = 0;
+#if defined(__SSE2__)
+#pragma GCC unroll 4
+    for (unsigned k = 0; k < 64; k += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
+        __m128i dm = byte_range(v, '0', '9');
+        __m128i w = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+        w = _mm_or_si128(w, byte_range(v, '\t', '\r'));
+        w = _mm_or_si128(w, byte_range(v, '.', '/'));
+        w = _mm_or_si128(w, byte_range(v, '(', ')'));
+        d |= bits16(dm, k);
+        b |= bits16(_mm_or_si128(dm, w), k);
+    }
+    b = ~b;
+#else
+    for (unsigned k = 0; k < 64; k++) {
+        uint8_t c = dr_class[(unsigned char)s[k]];
+        d |= (uint64_t)(c == DR_DIGIT) << k;
+        b |= (uint64_t)(c == 0) << k;
+    }
+#endif
+    *digit = d;
+    *brk = b;
+}
+
+/* Set bits of x.  Spelled out: the baseline x86-64 target has no popcount
+ * instruction, and the library call GCC makes instead is slower. */
+static inline unsigned bit_count(uint64_t x)
+{
+    x -= (x >> 1) & 0x5555555555555555ull;
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (unsigned)((x * 0x0101010101010101ull) >> 56);
+}
+
+/* Runs are followed word by word, one step per run holding digits: find
+ * its first digit, the breaker that ends it, and count the digits between
+ * with a popcount.  Log lines have a dozen or two such runs. */
+static void wide(ls_line_features *f)
+{
+    const char *s = f->text;
+    unsigned best = 0, best_zero = 0;
+    unsigned n = 0;    /* digits in the run open at the current position */
+    bool zero = false; /* its first digit is 0 */
+    for (size_t base = 0; base < f->len; base += 64) {
+        size_t left = f->len - base;
+        uint64_t d, b;
+        wide_masks(s + base, left < 64 ? left : 64, &d, &b);
+        unsigned pos = 0;
+        while (pos < 64) {
+            uint64_t from = ~0ull << pos;
+            uint64_t dd = d & from;
+            if (dd == 0) {
+                if (b & from)
+                    n = 0;
+                break;
+            }
+            unsigned i = (unsigned)__builtin_ctzll(dd);
+            if (b & from & ((1ull << i) - 1))
+                n = 0; /* a breaker before this digit */
+            if (n == 0)
+                zero = s[base + i] == '0';
+            uint64_t bb = b & (~0ull << i);
+            unsigned j = bb ? (unsigned)__builtin_ctzll(bb) : 64;
+            uint64_t span = j == 64 ? ~0ull << i : (~0ull << i) & ((1ull << j) - 1);
+            n += bit_count(d & span);
+            if (n > best)
+                best = n;
+            if (zero && n > best_zero)
+                best_zero = n;
+            if (j < 64)
+                n = 0;
+            pos = j;
+        }
+    }
+    f->wide = best;
+    f->wide_zero = best_zero;
+    f->have |= FEAT_WIDE;
 }
 
 bool ls_prescan_test(ls_prescan p, ls_line_features *f)
@@ -560,19 +699,33 @@ bool ls_prescan_test(ls_prescan p, ls_line_features *f)
     switch (p.kind) {
     case PS_NONE:
         return true;
-    default:
-        break;
+    case PS_DIGITS_NARROW:
+        if (p.min >= NARROW_FAST_MIN) {
+            if (!(f->have & FEAT_SHAPES))
+                shapes(f);
+            if (!f->narrow_maybe)
+                return false;
+        }
+        if (!(f->have & FEAT_NARROW))
+            narrow_exact(f);
+        return f->narrow >= p.min;
+    case PS_DIGITS_WIDE:
+    case PS_DIGITS_WIDE_ZERO:
+        if (!(f->have & FEAT_WIDE))
+            wide(f);
+        return (p.kind == PS_DIGITS_WIDE ? f->wide : f->wide_zero) >= p.min;
+    case PS_BASE64_TAIL:
+        if (!(f->have & FEAT_B64)) {
+            f->b64 = base64_tail(f->text, f->len);
+            f->have |= FEAT_B64;
+        }
+        return f->b64;
+    case PS_IBAN:
+    case PS_HEX_PAIRS:
+    case PS_HEX_QUADS:
+        if (!(f->have & FEAT_SHAPES))
+            shapes(f);
+        return p.kind == PS_IBAN ? f->iban : p.kind == PS_HEX_PAIRS ? f->pairs : f->quads;
     }
-    if (!f->done)
-        compute(f);
-    switch (p.kind) {
-    case PS_DIGITS_NARROW: return f->narrow >= p.min;
-    case PS_DIGITS_WIDE: return f->wide >= p.min;
-    case PS_DIGITS_WIDE_ZERO: return f->wide_zero >= p.min;
-    case PS_IBAN: return f->iban;
-    case PS_BASE64_TAIL: return f->b64;
-    case PS_HEX_PAIRS: return f->pairs;
-    case PS_HEX_QUADS: return f->quads;
-    default: return true;
-    }
+    return true;
 }

@@ -62,7 +62,7 @@ ls_validator ls_validator_find(const char *name, size_t len);
  * validator may name one in the policy. */
 typedef enum ls_prescan_kind {
     PS_NONE,
-    PS_DIGITS_NARROW, /* min digits in a run of digits, spaces and dashes */
+    PS_DIGITS_NARROW, /* min digits in a run of digits with single spaces or dashes between */
     PS_DIGITS_WIDE,   /* min digits in a run of digits, white space and . / - ( ) */
     PS_DIGITS_WIDE_ZERO, /* the same, counting only runs whose first digit is 0 */
     PS_IBAN,          /* two letters, two digits, 15 letters and digits in a run */
@@ -83,15 +83,18 @@ ls_prescan ls_validator_prescan(ls_validator v);
  * "zero-digit-run-7", "hex-pairs" or "hex-quads".  Returns false for an unknown name. */
 bool ls_prescan_find(const char *name, size_t len, ls_prescan *out);
 
-/* What prescans learn about one line, computed when first needed and then
- * shared by every rule that looks at the same text. */
+/* What prescans learn about one text, each part computed when first needed
+ * and then shared by every rule that looks at the same text.  Private to
+ * validate.c apart from its size: callers only reset and test. */
 typedef struct ls_line_features {
     const char *text;
     size_t len;
-    bool done;             /* the rest is computed */
-    unsigned narrow, wide; /* most digits in a narrow / wide run */
+    unsigned have;         /* which of the parts below are computed */
+    bool narrow_maybe;     /* a narrow run may hold 11 or more digits */
+    bool iban, pairs, quads, b64;
+    unsigned narrow;       /* most digits in a narrow run */
+    unsigned wide;         /* ... in a wide run */
     unsigned wide_zero;    /* ... in a wide run whose first digit is 0 */
-    bool iban, b64, pairs, quads;
 } ls_line_features;
 
 /* Starts features for a new text.  This function can't fail. */

@@ -721,3 +721,250 @@ Test(validate, validator_find_rejects_other_names)
     cr_expect(ls_validator_find(NULL, 0) == NULL);
     cr_expect(ls_validator_find("luhn", 3) == NULL);
 }
+
+/* ---------------------------------------------------------------------
+ * Prescans: the fast line features against a reference model written
+ * straight from each prescan's definition (validate.h), byte by byte.
+ * ------------------------------------------------------------------- */
+
+static bool ref_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool ref_alnum(char c)
+{
+    return ref_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool ref_hex(char c)
+{
+    return ref_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static bool ref_wide_sep(char c)
+{
+    return c != '\0' && strchr(" \t\n\v\f\r./-()", c) != NULL;
+}
+
+/* Most digits in a run: digits joined by single ' '/'-' (narrow) or by any
+ * wide separators (wide; zero: only runs whose first digit is '0'). */
+static unsigned ref_narrow(const char *s, size_t len)
+{
+    unsigned best = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!ref_digit(s[i]) || (i > 0 && ref_digit(s[i - 1])) ||
+            (i > 1 && (s[i - 1] == ' ' || s[i - 1] == '-') && ref_digit(s[i - 2])))
+            continue; /* not the first digit of a run */
+        unsigned n = 0;
+        size_t k = i;
+        while (k < len) {
+            if (ref_digit(s[k])) {
+                n++;
+                k++;
+            } else if ((s[k] == ' ' || s[k] == '-') && k + 1 < len && ref_digit(s[k + 1])) {
+                k++;
+            } else {
+                break;
+            }
+        }
+        if (n > best)
+            best = n;
+    }
+    return best;
+}
+
+static unsigned ref_wide(const char *s, size_t len, bool zero)
+{
+    unsigned best = 0, n = 0;
+    bool first_zero = false;
+    for (size_t i = 0; i < len; i++) {
+        if (ref_digit(s[i])) {
+            if (n == 0)
+                first_zero = s[i] == '0';
+            n++;
+            if ((!zero || first_zero) && n > best)
+                best = n;
+        } else if (!ref_wide_sep(s[i])) {
+            n = 0;
+        }
+    }
+    return best;
+}
+
+static bool ref_iban(const char *s, size_t len)
+{
+    for (size_t i = 0; i + 4 <= len; i++) {
+        if (!(ref_alnum(s[i]) && !ref_digit(s[i]) && ref_alnum(s[i + 1]) && !ref_digit(s[i + 1]) &&
+              ref_digit(s[i + 2]) && ref_digit(s[i + 3])))
+            continue;
+        unsigned n = 0;
+        for (size_t k = i; k < len && (ref_alnum(s[k]) || s[k] == ' '); k++)
+            n += ref_alnum(s[k]);
+        if (n >= 15)
+            return true;
+    }
+    return false;
+}
+
+static bool ref_pairs(const char *s, size_t len)
+{
+    for (size_t i = 0; i + 17 <= len; i++) {
+        char sep = s[i + 2];
+        bool ok = sep == ':' || sep == '-';
+        for (size_t k = 0; ok && k < 6; k++)
+            ok = ref_hex(s[i + 3 * k]) && ref_hex(s[i + 3 * k + 1]) &&
+                 (k == 5 || s[i + 3 * k + 2] == sep);
+        if (ok)
+            return true;
+    }
+    return false;
+}
+
+static bool ref_quads(const char *s, size_t len)
+{
+    for (size_t i = 0; i + 14 <= len; i++) {
+        bool ok = s[i + 4] == '.' && s[i + 9] == '.';
+        for (size_t k = 0; ok && k < 14; k++)
+            ok = k == 4 || k == 9 || ref_hex(s[i + k]);
+        if (ok)
+            return true;
+    }
+    return false;
+}
+
+static bool ref_b64(const char *s, size_t len)
+{
+    while (len > 0 && strchr(" \t\r", s[len - 1]) && s[len - 1] != '\0')
+        len--;
+    if (len < 64)
+        return false;
+    for (size_t k = len - 64; k < len; k++)
+        if (!(ref_alnum(s[k]) || s[k] == '+' || s[k] == '/'))
+            return false;
+    return true;
+}
+
+/* Asks every prescan about s, each on fresh features and again on shared
+ * ones in a scrambled order, and compares with the model. */
+static void check_prescans(const char *s, size_t len)
+{
+    static const ls_prescan ps[] = {
+        {PS_DIGITS_NARROW, 1},  {PS_DIGITS_NARROW, 5},  {PS_DIGITS_NARROW, 11},
+        {PS_DIGITS_NARROW, 12}, {PS_DIGITS_NARROW, 13}, {PS_DIGITS_NARROW, 19},
+        {PS_DIGITS_WIDE, 3},    {PS_DIGITS_WIDE, 7},    {PS_DIGITS_WIDE, 9},
+        {PS_DIGITS_WIDE_ZERO, 4}, {PS_DIGITS_WIDE_ZERO, 7}, {PS_IBAN, 0},
+        {PS_BASE64_TAIL, 0},    {PS_HEX_PAIRS, 0},      {PS_HEX_QUADS, 0},
+        {PS_NONE, 0},
+    };
+    size_t n = sizeof ps / sizeof ps[0];
+    bool want[sizeof ps / sizeof ps[0]];
+    for (size_t k = 0; k < n; k++) {
+        switch (ps[k].kind) {
+        case PS_DIGITS_NARROW: want[k] = ref_narrow(s, len) >= ps[k].min; break;
+        case PS_DIGITS_WIDE: want[k] = ref_wide(s, len, false) >= ps[k].min; break;
+        case PS_DIGITS_WIDE_ZERO: want[k] = ref_wide(s, len, true) >= ps[k].min; break;
+        case PS_IBAN: want[k] = ref_iban(s, len); break;
+        case PS_BASE64_TAIL: want[k] = ref_b64(s, len); break;
+        case PS_HEX_PAIRS: want[k] = ref_pairs(s, len); break;
+        case PS_HEX_QUADS: want[k] = ref_quads(s, len); break;
+        default: want[k] = true; break;
+        }
+        ls_line_features f;
+        ls_features_reset(&f, s, len);
+        bool got = ls_prescan_test(ps[k], &f);
+        cr_assert_eq(got, want[k], "prescan kind %d min %u on \"%s\" (%zu bytes): got %d",
+                     (int)ps[k].kind, ps[k].min, esc(s, len), len, got);
+    }
+    ls_line_features shared;
+    ls_features_reset(&shared, s, len);
+    for (size_t j = 0; j < n; j++) {
+        size_t k = (j * 7 + len) % n; /* 7 and 16 are coprime: every index once */
+        cr_assert_eq(ls_prescan_test(ps[k], &shared), want[k],
+                     "shared features, prescan kind %d min %u on \"%s\"", (int)ps[k].kind,
+                     ps[k].min, esc(s, len));
+    }
+}
+
+Test(prescan, fixed_cases_agree_with_the_model)
+{
+    static const char *const cases[] = {
+        "",
+        "4111 1111 1111 1111",
+        "4111-1111-1111-1111 x",
+        "4111  1111 1111 1111", /* two spaces: runs of 4 and 12 */
+        "12345678901",
+        "1234567890",
+        "2026-11-23 06:25:00,123 INFO",
+        "ip 1.2.3.4 - - [23/Nov/2026:06:25:00 +0000] \"GET / HTTP/1.1\" 200 29474 \"-\"",
+        "call +49 (0) 30 1234-5678 now",
+        "tel 030/1234 5678",
+        "0 1 2 3 4 5 6",
+        "x 0.1.2.3.4.5.6 y",
+        "DE89 3704 0044 0532 0130 00",
+        "GB82WEST12345698765432",
+        "ab12cdefghijklmno",
+        "ab12 cdef ghij klm",
+        "00:1A:2b:3C:4d:5E",
+        "00-1a-2b-3c-4d-5e",
+        "00:1a-2b:3c:4d:5e",
+        "00:1a:2b:3c:4d:5",
+        "0011.2233.4455",
+        "0011.2233.445",
+        "-----BEGIN-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj \r",
+        "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cK",
+        /* runs crossing the 64-byte words the fast pass works in */
+        "..........................................................1234 5678 9012 3456",
+        "...........................................................12345678901",
+        "..............................................................00:1a:2b:3c:4d:5e",
+        ".............................................................0011.2233.4455",
+        "..............................................................DE89370400440532013000",
+        "................................................................................"
+        "....................................................1 2 3 4 5 6 7 8 9 0 1 2 3",
+        "1234567890123456789012345678901234567890123456789012345678901234", /* one word */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        check_prescans(cases[k], strlen(cases[k]));
+}
+
+Test(prescan, random_texts_agree_with_the_model)
+{
+    /* An alphabet weighted towards the bytes the prescans care about, so
+     * that every feature is true on a good share of the texts. */
+    static const char alpha[] = "0123456789012345678901234567890123456789      ----::..."
+                                "abcdefABCDEFxyzXYZ/()+\t\r\n\0\x80\xff=;";
+    static const char *const planted[] = {
+        "00:1a:2b:3c:4d:5e", "0A-1B-2C-3D-4E-5F", "0011.2233.4455", "aBcD.eF01.2345",
+        "DE89 3704 0044 0532 0130 00", "NO9386011117947", "4111 1111 1111 1111",
+        "12345678901", "+49 (0) 30 1234-5678", "0 30 / 12 34 56",
+    };
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    char buf[300];
+    unsigned hits[8] = {0};
+    for (int t = 0; t < 20000; t++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        size_t len = (size_t)(x >> 33) % sizeof buf;
+        for (size_t i = 0; i < len; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            buf[i] = alpha[(x >> 33) % (sizeof alpha - 1)];
+        }
+        /* Half the texts get a shape planted, whole or cut short, anywhere
+         * (the fast pass works in 64-byte words: across their borders too). */
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        const char *plant = planted[(x >> 33) % (sizeof planted / sizeof planted[0])];
+        size_t plen = strlen(plant) - (x >> 20) % 3;
+        if ((x >> 40) & 1 && len > plen) {
+            size_t at = (size_t)(x >> 43) % (len - plen + 1);
+            memcpy(buf + at, plant, plen);
+        }
+        check_prescans(buf, len);
+        hits[0] += ref_narrow(buf, len) >= 13;
+        hits[1] += ref_wide(buf, len, true) >= 7;
+        hits[2] += ref_iban(buf, len);
+        hits[3] += ref_pairs(buf, len);
+        hits[4] += ref_quads(buf, len);
+    }
+    /* The generator must actually exercise the positive side. */
+    for (int k = 0; k < 5; k++)
+        cr_assert_gt(hits[k], 20, "feature %d true on only %u texts", k, hits[k]);
+}

@@ -306,8 +306,9 @@ static bool is_hex_c(char c)
 enum {
     FEAT_SHAPES = 1, /* narrow_maybe, iban, pairs, quads */
     FEAT_NARROW = 2, /* narrow */
-    FEAT_WIDE = 4,   /* wide, wide_zero */
-    FEAT_B64 = 8     /* b64 */
+    FEAT_WIDE = 4,   /* wide */
+    FEAT_B64 = 8,    /* b64 */
+    FEAT_ZERO = 16   /* wide_zero */
 };
 
 /* The shapes pass only tells whether a narrow run can reach this many
@@ -428,38 +429,57 @@ static inline uint64_t bits16(__m128i m, unsigned shift)
 }
 #endif
 
-/* Classes of the 64 bytes at s (n of them real, 1 <= n <= 64; the rest
- * count as bytes of no class). */
-static void classify(const char *s, size_t n, cls64 *c)
-{
-    char pad[64];
-    if (n < 64) {
-        memset(pad, 0, sizeof pad);
-        memcpy(pad, s, n);
-        s = pad;
-    }
 #if defined(__SSE2__)
+/* Adds the classes of one 16-byte block v, shifted right by sh bytes (the
+ * block was loaded early to stay inside the text), at bit k of c. */
+static inline void classify16(__m128i v, unsigned sh, unsigned k, cls64 *c)
+{
+    /* Folding by OR 0x20 maps letters to lower case and no other byte
+     * into a-z (0x40-0x5f become 0x60-0x7f, none of them letters). */
+    __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    __m128i d = byte_range(v, '0', '9');
+    __m128i dash = _mm_cmpeq_epi8(v, _mm_set1_epi8('-'));
+    c->digit |= bits16(d, 0) >> sh << k;
+    c->alpha |= bits16(byte_range(lower, 'a', 'z'), 0) >> sh << k;
+    c->hex |= bits16(_mm_or_si128(d, byte_range(lower, 'a', 'f')), 0) >> sh << k;
+    c->narrow |= bits16(_mm_or_si128(dash, _mm_cmpeq_epi8(v, _mm_set1_epi8(' '))), 0) >> sh
+                 << k;
+    c->pair |= bits16(_mm_or_si128(dash, _mm_cmpeq_epi8(v, _mm_set1_epi8(':'))), 0) >> sh << k;
+    c->dot |= bits16(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')), 0) >> sh << k;
+}
+#endif
+
+/* Classes of the 64 bytes at text + base (those at or past len count as
+ * bytes of no class). */
+static void classify(const char *text, size_t len, size_t base, cls64 *c)
+{
     *c = (cls64){0, 0, 0, 0, 0, 0};
+#if defined(__SSE2__)
+    if (base + 64 <= len) {
 #pragma GCC unroll 4
-    for (unsigned k = 0; k < 64; k += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
-        /* Folding by OR 0x20 maps letters to lower case and no other byte
-         * into a-z (0x40-0x5f become 0x60-0x7f, none of them letters). */
-        __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
-        __m128i d = byte_range(v, '0', '9');
-        __m128i dash = _mm_cmpeq_epi8(v, _mm_set1_epi8('-'));
-        c->digit |= bits16(d, k);
-        c->alpha |= bits16(byte_range(lower, 'a', 'z'), k);
-        c->hex |= bits16(_mm_or_si128(d, byte_range(lower, 'a', 'f')), k);
-        c->narrow |= bits16(_mm_or_si128(dash, _mm_cmpeq_epi8(v, _mm_set1_epi8(' '))), k);
-        c->pair |= bits16(_mm_or_si128(dash, _mm_cmpeq_epi8(v, _mm_set1_epi8(':'))), k);
-        c->dot |= bits16(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')), k);
+        for (unsigned k = 0; k < 64; k += 16)
+            classify16(_mm_loadu_si128((const __m128i *)(const void *)(text + base + k)), 0, k,
+                       c);
+        return;
+    }
+    for (unsigned k = 0; k < 64 && base + k < len; k += 16) {
+        size_t at = base + k;
+        if (at + 16 <= len) {
+            classify16(_mm_loadu_si128((const __m128i *)(const void *)(text + at)), 0, k, c);
+        } else if (len >= 16) {
+            /* The last 16 bytes of the text, minus those seen already. */
+            classify16(_mm_loadu_si128((const __m128i *)(const void *)(text + len - 16)),
+                       (unsigned)(at - (len - 16)), k, c);
+        } else {
+            char pad[16] = {0};
+            memcpy(pad, text + at, len - at);
+            classify16(_mm_loadu_si128((const __m128i *)(const void *)pad), 0, k, c);
+        }
     }
 #else
-    *c = (cls64){0, 0, 0, 0, 0, 0};
-    for (unsigned k = 0; k < 64; k++) {
+    for (unsigned k = 0; k < 64 && base + k < len; k++) {
         uint64_t b = 1ull << k;
-        char ch = s[k];
+        char ch = text[base + k];
         if (is_digit_c(ch))
             c->digit |= b;
         if (is_alpha_c(ch))
@@ -519,11 +539,11 @@ static void shapes(ls_line_features *f)
     f->narrow_maybe = f->iban = f->pairs = f->quads = false;
     cls64 prev = {0, 0, 0, 0, 0, 0}, cur, next = {0, 0, 0, 0, 0, 0};
     if (len > 0)
-        classify(s, len < 64 ? len : 64, &cur);
+        classify(s, len, 0, &cur);
     unsigned run = 0; /* length of the narrow run open at the end of prev */
     for (size_t base = 0; base < len; base += 64) {
         if (base + 64 < len)
-            classify(s + base + 64, len - base - 64 < 64 ? len - base - 64 : 64, &next);
+            classify(s, len, base + 64, &next);
         else
             next = (cls64){0, 0, 0, 0, 0, 0};
 
@@ -592,7 +612,6 @@ static void narrow_exact(ls_line_features *f)
 /* Wide runs: digits with any number of white space, '.', '/', '-', '(' and
  * ')' between them, as phone numbers are written; any other byte (a
  * "breaker") ends a run. */
-#if !defined(__SSE2__)
 enum { DR_DIGIT = 1, DR_WIDE = 2 };
 static const uint8_t dr_class[256] = {
     ['0'] = DR_DIGIT, ['1'] = DR_DIGIT, ['2'] = DR_DIGIT, ['3'] = DR_DIGIT, ['4'] = DR_DIGIT,
@@ -601,7 +620,6 @@ static const uint8_t dr_class[256] = {
     ['\f'] = DR_WIDE, ['\r'] = DR_WIDE, ['.'] = DR_WIDE, ['/'] = DR_WIDE, ['('] = DR_WIDE,
     [')'] = DR_WIDE,
 };
-#endif
 
 /* Digit and breaker masks of the 64 bytes at s (n real, 1 <= n <= 64; the
  * padding counts as breakers, which ends a run at the end of the text). */
@@ -654,14 +672,12 @@ static inline unsigned bit_count(uint64_t x)
  * with a popcount.  Log lines have a dozen or two such runs. */
 static void wide(ls_line_features *f)
 {
-    const char *s = f->text;
-    unsigned best = 0, best_zero = 0;
-    unsigned n = 0;    /* digits in the run open at the current position */
-    bool zero = false; /* its first digit is 0 */
+    unsigned best = 0;
+    unsigned n = 0; /* digits in the run open at the current position */
     for (size_t base = 0; base < f->len; base += 64) {
         size_t left = f->len - base;
         uint64_t d, b;
-        wide_masks(s + base, left < 64 ? left : 64, &d, &b);
+        wide_masks(f->text + base, left < 64 ? left : 64, &d, &b);
         unsigned pos = 0;
         while (pos < 64) {
             uint64_t from = ~0ull << pos;
@@ -674,24 +690,49 @@ static void wide(ls_line_features *f)
             unsigned i = (unsigned)__builtin_ctzll(dd);
             if (b & from & ((1ull << i) - 1))
                 n = 0; /* a breaker before this digit */
-            if (n == 0)
-                zero = s[base + i] == '0';
             uint64_t bb = b & (~0ull << i);
             unsigned j = bb ? (unsigned)__builtin_ctzll(bb) : 64;
             uint64_t span = j == 64 ? ~0ull << i : (~0ull << i) & ((1ull << j) - 1);
             n += bit_count(d & span);
             if (n > best)
                 best = n;
-            if (zero && n > best_zero)
-                best_zero = n;
             if (j < 64)
                 n = 0;
             pos = j;
         }
     }
     f->wide = best;
-    f->wide_zero = best_zero;
     f->have |= FEAT_WIDE;
+}
+
+/* Wide runs whose first digit is 0 (national phone numbers).  Few zeros
+ * start a run -- one needs a breaker, not a digit, as the nearest
+ * non-separator before it -- so those are found with memchr and only their
+ * runs are counted. */
+static void wide_zero(ls_line_features *f)
+{
+    const char *s = f->text;
+    const uint8_t *u = (const uint8_t *)s;
+    size_t len = f->len, k = 0;
+    unsigned best = 0;
+    const char *p;
+    while (k < len && (p = memchr(s + k, '0', len - k)) != NULL) {
+        k = (size_t)(p - s);
+        size_t j = k;
+        while (j > 0 && dr_class[u[j - 1]] == DR_WIDE)
+            j--;
+        if (j > 0 && dr_class[u[j - 1]] == DR_DIGIT) {
+            k++; /* inside a run that started earlier */
+            continue;
+        }
+        unsigned n = 0;
+        for (; k < len && dr_class[u[k]] != 0; k++)
+            n += dr_class[u[k]] == DR_DIGIT;
+        if (n > best)
+            best = n;
+    }
+    f->wide_zero = best;
+    f->have |= FEAT_ZERO;
 }
 
 bool ls_prescan_test(ls_prescan p, ls_line_features *f)
@@ -710,10 +751,13 @@ bool ls_prescan_test(ls_prescan p, ls_line_features *f)
             narrow_exact(f);
         return f->narrow >= p.min;
     case PS_DIGITS_WIDE:
-    case PS_DIGITS_WIDE_ZERO:
         if (!(f->have & FEAT_WIDE))
             wide(f);
-        return (p.kind == PS_DIGITS_WIDE ? f->wide : f->wide_zero) >= p.min;
+        return f->wide >= p.min;
+    case PS_DIGITS_WIDE_ZERO:
+        if (!(f->have & FEAT_ZERO))
+            wide_zero(f);
+        return f->wide_zero >= p.min;
     case PS_BASE64_TAIL:
         if (!(f->have & FEAT_B64)) {
             f->b64 = base64_tail(f->text, f->len);

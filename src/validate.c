@@ -13,6 +13,7 @@
 
 #include "validate.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -496,6 +497,56 @@ static void classify(const char *text, size_t len, size_t base, cls64 *c)
 #endif
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_CLASSIFY_X86 1
+#include <immintrin.h>
+
+/* The same classes with wider registers, for CPUs that have them (chosen
+ * at run time: the build targets the x86-64 baseline).  AVX-512BW compares
+ * straight into 64-bit masks, one load per word; a masked load stops at
+ * len without touching memory past it. */
+__attribute__((target("avx512bw"))) static void classify_avx512(const char *text, size_t len,
+                                                                 size_t base, cls64 *c)
+{
+    __mmask64 valid = len - base >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << (len - base)) - 1;
+    __m512i v = _mm512_maskz_loadu_epi8(valid, text + base);
+    __m512i lower = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+    /* x - lo <= hi - lo, unsigned: lo <= x <= hi in one compare. */
+    __mmask64 d = _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')),
+                                         _mm512_set1_epi8(9));
+    __mmask64 dash = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('-'));
+    c->digit = d;
+    c->alpha = _mm512_cmple_epu8_mask(_mm512_sub_epi8(lower, _mm512_set1_epi8('a')),
+                                      _mm512_set1_epi8(25));
+    c->hex = d | _mm512_cmple_epu8_mask(_mm512_sub_epi8(lower, _mm512_set1_epi8('a')),
+                                        _mm512_set1_epi8(5));
+    c->narrow = dash | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(' '));
+    c->pair = dash | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(':'));
+    c->dot = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.'));
+}
+
+typedef void classify_fn(const char *, size_t, size_t, cls64 *);
+
+static atomic_bool baseline_only;
+
+static classify_fn *pick_classify(void)
+{
+    return !atomic_load_explicit(&baseline_only, memory_order_relaxed) &&
+                   __builtin_cpu_supports("avx512bw")
+               ? classify_avx512
+               : classify;
+}
+#endif
+
+void ls_prescan_baseline_only(bool on)
+{
+#ifdef HAVE_CLASSIFY_X86
+    atomic_store(&baseline_only, on);
+#else
+    (void)on;
+#endif
+}
+
 /* Bit k of the result is bit k + n of the word pair (cur, next): the byte n
  * places later.  1 <= n <= 63. */
 static inline uint64_t later(uint64_t cur, uint64_t next, unsigned n)
@@ -538,12 +589,17 @@ static void shapes(ls_line_features *f)
     size_t len = f->len;
     f->narrow_maybe = f->iban = f->pairs = f->quads = false;
     cls64 prev = {0, 0, 0, 0, 0, 0}, cur, next = {0, 0, 0, 0, 0, 0};
+#ifdef HAVE_CLASSIFY_X86
+    classify_fn *classes = pick_classify();
+#else
+    void (*classes)(const char *, size_t, size_t, cls64 *) = classify;
+#endif
     if (len > 0)
-        classify(s, len, 0, &cur);
+        classes(s, len, 0, &cur);
     unsigned run = 0; /* length of the narrow run open at the end of prev */
     for (size_t base = 0; base < len; base += 64) {
         if (base + 64 < len)
-            classify(s, len, base + 64, &next);
+            classes(s, len, base + 64, &next);
         else
             next = (cls64){0, 0, 0, 0, 0, 0};
 

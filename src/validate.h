@@ -103,4 +103,9 @@ void ls_features_reset(ls_line_features *f, const char *text, size_t len);
 /* Does the text of f pass prescan p?  This function can't fail. */
 bool ls_prescan_test(ls_prescan p, ls_line_features *f);
 
+/* For tests and benchmarks: true makes every thread compute features with
+ * the baseline (SSE2) code even where the CPU has wider vector units, false
+ * (the default) lets it pick.  This function can't fail. */
+void ls_prescan_baseline_only(bool on);
+
 #endif /* LS_VALIDATE_H */

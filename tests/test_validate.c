@@ -886,7 +886,20 @@ static void check_prescans(const char *s, size_t len)
     }
 }
 
-Test(prescan, fixed_cases_agree_with_the_model)
+static void baseline(void)
+{
+    ls_prescan_baseline_only(true);
+}
+
+/* Each prescan test runs twice: with the code this CPU picks and with the
+ * baseline code every x86-64 has. */
+#define PRESCAN_TEST(name)                                                          \
+    static void name(void);                                                        \
+    Test(prescan, name) { name(); }                                                \
+    Test(prescan_baseline, name, .init = baseline) { name(); }                     \
+    static void name(void)
+
+PRESCAN_TEST(fixed_cases_agree_with_the_model)
 {
     static const char *const cases[] = {
         "",
@@ -927,7 +940,7 @@ Test(prescan, fixed_cases_agree_with_the_model)
         check_prescans(cases[k], strlen(cases[k]));
 }
 
-Test(prescan, random_texts_agree_with_the_model)
+PRESCAN_TEST(random_texts_agree_with_the_model)
 {
     /* An alphabet weighted towards the bytes the prescans care about, so
      * that every feature is true on a good share of the texts. */

@@ -677,17 +677,23 @@ static const uint8_t dr_class[256] = {
     [')'] = DR_WIDE,
 };
 
-/* Digit and breaker masks of the 64 bytes at s (n real, 1 <= n <= 64; the
- * padding counts as breakers, which ends a run at the end of the text). */
-static void wide_masks(const char *s, size_t n, uint64_t *digit, uint64_t *brk)
+/* Digit, breaker and '0' masks of one 64-byte word. */
+typedef struct wide64 {
+    uint64_t digit, brk, zero;
+} wide64;
+
+/* Masks of the 64 bytes at text + base; bytes at or past len count as
+ * breakers, which ends a run at the end of the text. */
+static void wide_masks(const char *text, size_t len, size_t base, wide64 *m)
 {
+    const char *s = text + base;
     char pad[64];
-    if (n < 64) {
+    if (len - base < 64) {
         memset(pad, 0, sizeof pad);
-        memcpy(pad, s, n);
+        memcpy(pad, s, len - base);
         s = pad;
     }
-    uint64_t d = 0, b = 0;
+    uint64_t d = 0, keep = 0, z = 0;
 #if defined(__SSE2__)
 #pragma GCC unroll 4
     for (unsigned k = 0; k < 64; k += 16) {
@@ -699,18 +705,54 @@ static void wide_masks(const char *s, size_t n, uint64_t *digit, uint64_t *brk)
         w = _mm_or_si128(w, byte_range(v, '.', '/'));
         w = _mm_or_si128(w, byte_range(v, '(', ')'));
         d |= bits16(dm, k);
-        b |= bits16(_mm_or_si128(dm, w), k);
+        keep |= bits16(_mm_or_si128(dm, w), k);
+        z |= bits16(_mm_cmpeq_epi8(v, _mm_set1_epi8('0')), k);
     }
-    b = ~b;
 #else
     for (unsigned k = 0; k < 64; k++) {
         uint8_t c = dr_class[(unsigned char)s[k]];
         d |= (uint64_t)(c == DR_DIGIT) << k;
-        b |= (uint64_t)(c == 0) << k;
+        keep |= (uint64_t)(c != 0) << k;
+        z |= (uint64_t)(s[k] == '0') << k;
     }
 #endif
-    *digit = d;
-    *brk = b;
+    m->digit = d;
+    m->brk = ~keep;
+    m->zero = z;
+}
+
+#ifdef HAVE_CLASSIFY_X86
+__attribute__((target("avx512bw"))) static void wide_masks_avx512(const char *text, size_t len,
+                                                                   size_t base, wide64 *m)
+{
+    __mmask64 valid = len - base >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << (len - base)) - 1;
+    __m512i v = _mm512_maskz_loadu_epi8(valid, text + base);
+    __mmask64 d = _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')),
+                                         _mm512_set1_epi8(9));
+    __mmask64 w = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(' ')) |
+                  _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('-')) |
+                  _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('\t')),
+                                         _mm512_set1_epi8('\r' - '\t')) |
+                  _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('.')),
+                                         _mm512_set1_epi8(1)) |
+                  _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('(')),
+                                         _mm512_set1_epi8(1));
+    m->digit = d;
+    m->brk = ~((d | w) & valid);
+    m->zero = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('0')) & valid;
+}
+#endif
+
+typedef void wide_fn(const char *, size_t, size_t, wide64 *);
+
+static wide_fn *pick_wide(void)
+{
+#ifdef HAVE_CLASSIFY_X86
+    if (!atomic_load_explicit(&baseline_only, memory_order_relaxed) &&
+        __builtin_cpu_supports("avx512bw"))
+        return wide_masks_avx512;
+#endif
+    return wide_masks;
 }
 
 /* Set bits of x.  Spelled out: the baseline x86-64 target has no popcount
@@ -730,10 +772,11 @@ static void wide(ls_line_features *f)
 {
     unsigned best = 0;
     unsigned n = 0; /* digits in the run open at the current position */
+    wide_fn *masks = pick_wide();
     for (size_t base = 0; base < f->len; base += 64) {
-        size_t left = f->len - base;
-        uint64_t d, b;
-        wide_masks(f->text + base, left < 64 ? left : 64, &d, &b);
+        wide64 m;
+        masks(f->text, f->len, base, &m);
+        uint64_t d = m.digit, b = m.brk;
         unsigned pos = 0;
         while (pos < 64) {
             uint64_t from = ~0ull << pos;
@@ -761,31 +804,47 @@ static void wide(ls_line_features *f)
     f->have |= FEAT_WIDE;
 }
 
-/* Wide runs whose first digit is 0 (national phone numbers).  Few zeros
- * start a run -- one needs a breaker, not a digit, as the nearest
- * non-separator before it -- so those are found with memchr and only their
- * runs are counted. */
+/* Wide runs whose first digit is 0 (national phone numbers).  A digit
+ * starts a run when the nearest byte before it that is not a separator is
+ * a breaker (or there is none).  Adding the separator mask to the
+ * positions just after breakers carries each of those across the
+ * separators that follow, and the carry comes to rest on that next
+ * non-separator: a bit per run start, for the whole word at once.  Zeros
+ * among the starts are rare; only their runs are counted. */
 static void wide_zero(ls_line_features *f)
 {
     const char *s = f->text;
     const uint8_t *u = (const uint8_t *)s;
-    size_t len = f->len, k = 0;
+    size_t len = f->len;
     unsigned best = 0;
-    const char *p;
-    while (k < len && (p = memchr(s + k, '0', len - k)) != NULL) {
-        k = (size_t)(p - s);
-        size_t j = k;
-        while (j > 0 && dr_class[u[j - 1]] == DR_WIDE)
-            j--;
-        if (j > 0 && dr_class[u[j - 1]] == DR_DIGIT) {
-            k++; /* inside a run that started earlier */
-            continue;
+    uint64_t brk_top = 1; /* the byte before the word is a breaker (bit 63 of prev) */
+    uint64_t carry = 0;   /* a carry crossing into this word */
+    size_t done = 0;      /* bytes already counted as part of a run */
+    wide_fn *masks = pick_wide();
+    for (size_t base = 0; base < len; base += 64) {
+        wide64 m;
+        masks(s, len, base, &m);
+        uint64_t sep = ~(m.digit | m.brk);
+        uint64_t seeds = m.brk << 1 | brk_top;
+        uint64_t sum = seeds + sep;
+        uint64_t out = sum < seeds;
+        sum += carry;
+        out |= sum < carry;
+        uint64_t starts = (sum ^ sep) & ~sep & m.digit & m.zero;
+        while (starts) {
+            size_t k = base + (size_t)__builtin_ctzll(starts);
+            starts &= starts - 1;
+            if (k < done)
+                continue;
+            unsigned n = 0;
+            for (; k < len && dr_class[u[k]] != 0; k++)
+                n += dr_class[u[k]] == DR_DIGIT;
+            if (n > best)
+                best = n;
+            done = k;
         }
-        unsigned n = 0;
-        for (; k < len && dr_class[u[k]] != 0; k++)
-            n += dr_class[u[k]] == DR_DIGIT;
-        if (n > best)
-            best = n;
+        carry = out;
+        brk_top = m.brk >> 63;
     }
     f->wide_zero = best;
     f->have |= FEAT_ZERO;

@@ -935,6 +935,9 @@ PRESCAN_TEST(fixed_cases_agree_with_the_model)
         "................................................................................"
         "....................................................1 2 3 4 5 6 7 8 9 0 1 2 3",
         "1234567890123456789012345678901234567890123456789012345678901234", /* one word */
+        /* separators before a zero-led run, crossing a word border */
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx  ( 030) 1234567",
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx9  ( 030) 1234567",
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
         check_prescans(cases[k], strlen(cases[k]));

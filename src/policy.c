@@ -465,7 +465,7 @@ static ls_status read_rule(ydoc *d, loader *L, yaml_node_t *map)
                              v[RK_PRESCAN]->data.scalar.length, &r->prescan_named)) {
             rc = fail_node(d, v[RK_PRESCAN],
                            "prescan: expected one of base64-tail, digit-run-7, digit-run-9, "
-                           "zero-digit-run-7, hex-pairs, hex-quads");
+                           "zero-digit-run-7, intl-digit-run-9, hex-pairs, hex-quads");
             goto bad;
         }
     }

@@ -309,7 +309,8 @@ enum {
     FEAT_NARROW = 2, /* narrow */
     FEAT_WIDE = 4,   /* wide */
     FEAT_B64 = 8,    /* b64 */
-    FEAT_ZERO = 16   /* wide_zero */
+    FEAT_ZERO = 16,  /* wide_zero */
+    FEAT_INTL = 32   /* intl */
 };
 
 /* The shapes pass only tells whether a narrow run can reach this many
@@ -387,6 +388,7 @@ bool ls_prescan_find(const char *name, size_t len, ls_prescan *out)
     } table[] = {
         {"base64-tail", {PS_BASE64_TAIL, 0}}, {"digit-run-7", {PS_DIGITS_WIDE, 7}},
         {"digit-run-9", {PS_DIGITS_WIDE, 9}}, {"zero-digit-run-7", {PS_DIGITS_WIDE_ZERO, 7}},
+        {"intl-digit-run-9", {PS_DIGITS_INTL, 9}},
         {"hex-pairs", {PS_HEX_PAIRS, 0}},
         {"hex-quads", {PS_HEX_QUADS, 0}},
     };
@@ -680,6 +682,7 @@ static const uint8_t dr_class[256] = {
 /* Digit, breaker and '0' masks of one 64-byte word. */
 typedef struct wide64 {
     uint64_t digit, brk, zero;
+    uint64_t prefix; /* '+' and '%': where an international prefix may start */
 } wide64;
 
 /* Masks of the 64 bytes at text + base; bytes at or past len count as
@@ -693,7 +696,7 @@ static void wide_masks(const char *text, size_t len, size_t base, wide64 *m)
         memcpy(pad, s, len - base);
         s = pad;
     }
-    uint64_t d = 0, keep = 0, z = 0;
+    uint64_t d = 0, keep = 0, z = 0, pre = 0;
 #if defined(__SSE2__)
 #pragma GCC unroll 4
     for (unsigned k = 0; k < 64; k += 16) {
@@ -707,6 +710,9 @@ static void wide_masks(const char *text, size_t len, size_t base, wide64 *m)
         d |= bits16(dm, k);
         keep |= bits16(_mm_or_si128(dm, w), k);
         z |= bits16(_mm_cmpeq_epi8(v, _mm_set1_epi8('0')), k);
+        pre |= bits16(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')),
+                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('%'))),
+                      k);
     }
 #else
     for (unsigned k = 0; k < 64; k++) {
@@ -714,11 +720,13 @@ static void wide_masks(const char *text, size_t len, size_t base, wide64 *m)
         d |= (uint64_t)(c == DR_DIGIT) << k;
         keep |= (uint64_t)(c != 0) << k;
         z |= (uint64_t)(s[k] == '0') << k;
+        pre |= (uint64_t)(s[k] == '+' || s[k] == '%') << k;
     }
 #endif
     m->digit = d;
     m->brk = ~keep;
     m->zero = z;
+    m->prefix = pre;
 }
 
 #ifdef HAVE_CLASSIFY_X86
@@ -740,6 +748,8 @@ __attribute__((target("avx512bw"))) static void wide_masks_avx512(const char *te
     m->digit = d;
     m->brk = ~((d | w) & valid);
     m->zero = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('0')) & valid;
+    m->prefix = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('+')) |
+                _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('%'));
 }
 #endif
 
@@ -804,6 +814,17 @@ static void wide(ls_line_features *f)
     f->have |= FEAT_WIDE;
 }
 
+/* Digits in the wide run from u[*k] to the next breaker; *k ends there. */
+static unsigned run_digits(const uint8_t *u, size_t len, size_t *k)
+{
+    unsigned n = 0;
+    size_t i = *k;
+    for (; i < len && dr_class[u[i]] != 0; i++)
+        n += dr_class[u[i]] == DR_DIGIT;
+    *k = i;
+    return n;
+}
+
 /* Wide runs whose first digit is 0 (national phone numbers).  A digit
  * starts a run when the nearest byte before it that is not a separator is
  * a breaker (or there is none).  Adding the separator mask to the
@@ -836,9 +857,7 @@ static void wide_zero(ls_line_features *f)
             starts &= starts - 1;
             if (k < done)
                 continue;
-            unsigned n = 0;
-            for (; k < len && dr_class[u[k]] != 0; k++)
-                n += dr_class[u[k]] == DR_DIGIT;
+            unsigned n = run_digits(u, len, &k);
             if (n > best)
                 best = n;
             done = k;
@@ -848,6 +867,44 @@ static void wide_zero(ls_line_features *f)
     }
     f->wide_zero = best;
     f->have |= FEAT_ZERO;
+}
+
+/* Wide runs after an international dialling prefix: '+' or "%2B" right
+ * before a digit 1-9, or "00" and a digit 1-9 with no digit before the
+ * "00" (the digits after the "00" are counted).  The masks find the few
+ * '+', '%' and "00" candidates; each is then checked and its run counted. */
+static void intl(ls_line_features *f)
+{
+    const uint8_t *u = (const uint8_t *)f->text;
+    size_t len = f->len;
+    unsigned best = 0;
+    uint64_t digit_top = 0; /* bit 63 of the previous word's digits */
+    wide_fn *masks = pick_wide();
+    for (size_t base = 0; base < len; base += 64) {
+        wide64 m;
+        masks(f->text, len, base, &m);
+        uint64_t lead0 = m.zero & ~(m.digit << 1 | digit_top); /* a '0' after a non-digit */
+        uint64_t cand = m.prefix | lead0;
+        while (cand) {
+            size_t k = base + (size_t)__builtin_ctzll(cand);
+            cand &= cand - 1;
+            size_t first; /* where the counted digits start */
+            if (u[k] == '+')
+                first = k + 1;
+            else if (u[k] == '%')
+                first = k + 3 < len && u[k + 1] == '2' && (u[k + 2] | 0x20) == 'b' ? k + 3 : len;
+            else
+                first = k + 2 < len && u[k + 1] == '0' ? k + 2 : len;
+            if (first < len && u[first] >= '1' && u[first] <= '9') {
+                unsigned n = run_digits(u, len, &first);
+                if (n > best)
+                    best = n;
+            }
+        }
+        digit_top = m.digit >> 63;
+    }
+    f->intl = best;
+    f->have |= FEAT_INTL;
 }
 
 bool ls_prescan_test(ls_prescan p, ls_line_features *f)
@@ -873,6 +930,10 @@ bool ls_prescan_test(ls_prescan p, ls_line_features *f)
         if (!(f->have & FEAT_ZERO))
             wide_zero(f);
         return f->wide_zero >= p.min;
+    case PS_DIGITS_INTL:
+        if (!(f->have & FEAT_INTL))
+            intl(f);
+        return f->intl >= p.min;
     case PS_BASE64_TAIL:
         if (!(f->have & FEAT_B64)) {
             f->b64 = base64_tail(f->text, f->len);

@@ -65,6 +65,7 @@ typedef enum ls_prescan_kind {
     PS_DIGITS_NARROW, /* min digits in a run of digits with single spaces or dashes between */
     PS_DIGITS_WIDE,   /* min digits in a run of digits, white space and . / - ( ) */
     PS_DIGITS_WIDE_ZERO, /* the same, counting only runs whose first digit is 0 */
+    PS_DIGITS_INTL,   /* min digits in a wide run right after '+', "%2B" or a leading "00" */
     PS_IBAN,          /* two letters, two digits, 15 letters and digits in a run */
     PS_BASE64_TAIL,   /* the line ends in 64 base64 characters */
     PS_HEX_PAIRS,     /* six hex pairs joined by ':' or '-' */
@@ -80,7 +81,8 @@ typedef struct ls_prescan {
 ls_prescan ls_validator_prescan(ls_validator v);
 
 /* A prescan by policy name: "base64-tail", "digit-run-7", "digit-run-9",
- * "zero-digit-run-7", "hex-pairs" or "hex-quads".  Returns false for an unknown name. */
+ * "zero-digit-run-7", "intl-digit-run-9", "hex-pairs" or "hex-quads".  Returns false
+ * for an unknown name. */
 bool ls_prescan_find(const char *name, size_t len, ls_prescan *out);
 
 /* What prescans learn about one text, each part computed when first needed
@@ -95,6 +97,7 @@ typedef struct ls_line_features {
     unsigned narrow;       /* most digits in a narrow run */
     unsigned wide;         /* ... in a wide run */
     unsigned wide_zero;    /* ... in a wide run whose first digit is 0 */
+    unsigned intl;         /* ... in a wide run after an international prefix */
 } ls_line_features;
 
 /* Starts features for a new text.  This function can't fail. */

@@ -792,6 +792,33 @@ static unsigned ref_wide(const char *s, size_t len, bool zero)
     return best;
 }
 
+/* Digits in the wide run after an international prefix: "+" or "%2B"
+ * (any case b) right before a digit 1-9, or "00" not after a digit and
+ * right before a digit 1-9; the prefix's own digits do not count. */
+static unsigned ref_intl(const char *s, size_t len)
+{
+    unsigned best = 0;
+    for (size_t i = 0; i < len; i++) {
+        size_t first;
+        if (s[i] == '+')
+            first = i + 1;
+        else if (i + 2 < len && s[i] == '%' && s[i + 1] == '2' && (s[i + 2] == 'b' || s[i + 2] == 'B'))
+            first = i + 3;
+        else if (i + 1 < len && s[i] == '0' && s[i + 1] == '0' && !(i > 0 && ref_digit(s[i - 1])))
+            first = i + 2;
+        else
+            continue;
+        if (first >= len || s[first] < '1' || s[first] > '9')
+            continue;
+        unsigned n = 0;
+        for (size_t k = first; k < len && (ref_digit(s[k]) || ref_wide_sep(s[k])); k++)
+            n += ref_digit(s[k]);
+        if (n > best)
+            best = n;
+    }
+    return best;
+}
+
 static bool ref_iban(const char *s, size_t len)
 {
     for (size_t i = 0; i + 4 <= len; i++) {
@@ -854,6 +881,7 @@ static void check_prescans(const char *s, size_t len)
         {PS_DIGITS_NARROW, 12}, {PS_DIGITS_NARROW, 13}, {PS_DIGITS_NARROW, 19},
         {PS_DIGITS_WIDE, 3},    {PS_DIGITS_WIDE, 7},    {PS_DIGITS_WIDE, 9},
         {PS_DIGITS_WIDE_ZERO, 4}, {PS_DIGITS_WIDE_ZERO, 7}, {PS_IBAN, 0},
+        {PS_DIGITS_INTL, 2},    {PS_DIGITS_INTL, 9},
         {PS_BASE64_TAIL, 0},    {PS_HEX_PAIRS, 0},      {PS_HEX_QUADS, 0},
         {PS_NONE, 0},
     };
@@ -864,6 +892,7 @@ static void check_prescans(const char *s, size_t len)
         case PS_DIGITS_NARROW: want[k] = ref_narrow(s, len) >= ps[k].min; break;
         case PS_DIGITS_WIDE: want[k] = ref_wide(s, len, false) >= ps[k].min; break;
         case PS_DIGITS_WIDE_ZERO: want[k] = ref_wide(s, len, true) >= ps[k].min; break;
+        case PS_DIGITS_INTL: want[k] = ref_intl(s, len) >= ps[k].min; break;
         case PS_IBAN: want[k] = ref_iban(s, len); break;
         case PS_BASE64_TAIL: want[k] = ref_b64(s, len); break;
         case PS_HEX_PAIRS: want[k] = ref_pairs(s, len); break;
@@ -879,7 +908,7 @@ static void check_prescans(const char *s, size_t len)
     ls_line_features shared;
     ls_features_reset(&shared, s, len);
     for (size_t j = 0; j < n; j++) {
-        size_t k = (j * 7 + len) % n; /* 7 and 16 are coprime: every index once */
+        size_t k = (j * 7 + len) % n; /* 7 and 18 are coprime: every index once */
         cr_assert_eq(ls_prescan_test(ps[k], &shared), want[k],
                      "shared features, prescan kind %d min %u on \"%s\"", (int)ps[k].kind,
                      ps[k].min, esc(s, len));
@@ -911,6 +940,9 @@ PRESCAN_TEST(fixed_cases_agree_with_the_model)
         "2026-11-23 06:25:00,123 INFO",
         "ip 1.2.3.4 - - [23/Nov/2026:06:25:00 +0000] \"GET / HTTP/1.1\" 200 29474 \"-\"",
         "call +49 (0) 30 1234-5678 now",
+        "call %2B49 30 1234-5678, 0049 30 12345678 or 10049301234567",
+        "+0000] +4 +44 20 7946 0958 %2b1 202 555 0173 %2C1234567890 +0 123456789",
+        "00 1 234 567 890 .001 212 555 0123 x0012125550123",
         "tel 030/1234 5678",
         "0 1 2 3 4 5 6",
         "x 0.1.2.3.4.5.6 y",
@@ -948,11 +980,12 @@ PRESCAN_TEST(random_texts_agree_with_the_model)
     /* An alphabet weighted towards the bytes the prescans care about, so
      * that every feature is true on a good share of the texts. */
     static const char alpha[] = "0123456789012345678901234567890123456789      ----::..."
-                                "abcdefABCDEFxyzXYZ/()+\t\r\n\0\x80\xff=;";
+                                "abcdefABCDEFxyzXYZ/()+%\t\r\n\0\x80\xff=;";
     static const char *const planted[] = {
         "00:1a:2b:3c:4d:5e", "0A-1B-2C-3D-4E-5F", "0011.2233.4455", "aBcD.eF01.2345",
         "DE89 3704 0044 0532 0130 00", "NO9386011117947", "4111 1111 1111 1111",
-        "12345678901", "+49 (0) 30 1234-5678", "0 30 / 12 34 56",
+        "12345678901", "+49 (0) 30 1234-5678", "0 30 / 12 34 56", "%2B44 20 7946 0958",
+        "0033 1 23 45 67 89",
     };
     uint64_t x = 0x9e3779b97f4a7c15ull;
     char buf[300];
@@ -979,8 +1012,9 @@ PRESCAN_TEST(random_texts_agree_with_the_model)
         hits[2] += ref_iban(buf, len);
         hits[3] += ref_pairs(buf, len);
         hits[4] += ref_quads(buf, len);
+        hits[5] += ref_intl(buf, len) >= 9;
     }
     /* The generator must actually exercise the positive side. */
-    for (int k = 0; k < 5; k++)
+    for (int k = 0; k < 6; k++)
         cr_assert_gt(hits[k], 20, "feature %d true on only %u texts", k, hits[k]);
 }

@@ -318,12 +318,15 @@ static const uint8_t byte_freq[2][32] = {
 static double byte_share(uint16_t lo, uint16_t hi)
 {
     unsigned sum = 0;
-    for (int h = 0; h < 16; h++) {
-        if (!(hi >> h & 1) || !(h & 2))
-            continue; /* bit 5 clear: no folded byte has that high nibble */
-        for (int l = 0; l < 16; l++)
-            if (lo >> l & 1)
-                sum += h & 8 ? 1 : byte_freq[h >> 2][(h & 1) << 4 | l];
+    hi &= 0xcccc; /* bit 5 clear: no folded byte has that high nibble */
+    for (unsigned hs = hi; hs != 0; hs &= hs - 1) {
+        int h = __builtin_ctz(hs);
+        if (h & 8) {
+            sum += (unsigned)__builtin_popcount(lo);
+            continue;
+        }
+        for (unsigned ls = lo; ls != 0; ls &= ls - 1)
+            sum += byte_freq[h >> 2][(h & 1) << 4 | __builtin_ctz(ls)];
     }
     return sum / 1000.0;
 }
@@ -333,6 +336,7 @@ static double byte_share(uint16_t lo, uint16_t hi)
 typedef struct cluster {
     uint16_t lo[PF_FP], hi[PF_FP];
     size_t n;
+    double cost; /* cluster_cost */
 } cluster;
 
 /* Expected verification cycles per text byte that bucket c costs; positions
@@ -353,6 +357,7 @@ static cluster merged(const cluster *a, const cluster *b)
         c.hi[k] = a->hi[k] | b->hi[k];
     }
     c.n = a->n + b->n;
+    c.cost = cluster_cost(&c);
     return c;
 }
 
@@ -412,14 +417,14 @@ static size_t assign_buckets(const pf_lit *lits, size_t nl, unsigned *bucket, do
             c[i].hi[k] = b < 0 ? 0xffff : (uint16_t)(1u << (b >> 4));
         }
         c[i].n = 1;
+        c[i].cost = cluster_cost(&c[i]);
         id[i] = i;
         alive[i] = true;
     }
     for (size_t a = 0; a < nl; a++) {
         for (size_t b = a + 1; b < nl; b++) {
             cluster m = merged(&c[a], &c[b]);
-            delta[a * nl + b] =
-                (float)(cluster_cost(&m) - cluster_cost(&c[a]) - cluster_cost(&c[b]));
+            delta[a * nl + b] = (float)(m.cost - c[a].cost - c[b].cost);
         }
     }
     for (size_t left = nl; left > PF_BUCKETS; left--) {
@@ -446,8 +451,7 @@ static size_t assign_buckets(const pf_lit *lits, size_t nl, unsigned *bucket, do
                 continue;
             size_t lo = x < ba ? x : ba, hi = x < ba ? ba : x;
             cluster m = merged(&c[ba], &c[x]);
-            delta[lo * nl + hi] =
-                (float)(cluster_cost(&m) - cluster_cost(&c[ba]) - cluster_cost(&c[x]));
+            delta[lo * nl + hi] = (float)(m.cost - c[ba].cost - c[x].cost);
         }
     }
     size_t nb = 0;
@@ -455,7 +459,7 @@ static size_t assign_buckets(const pf_lit *lits, size_t nl, unsigned *bucket, do
     for (size_t a = 0; a < nl; a++) {
         if (!alive[a])
             continue;
-        *cost += cluster_cost(&c[a]);
+        *cost += c[a].cost;
         for (size_t i = 0; i < nl; i++)
             if (id[i] == a)
                 bucket[i] = (unsigned)nb;
@@ -614,6 +618,22 @@ static void add_set(uint64_t *set, const uint64_t *r, size_t nw)
         set[w] |= r[w];
 }
 
+static inline uint64_t load8(const uint8_t *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
+}
+
+/* The n < 8 bytes at p, zero-extended (x86 is little-endian). */
+static uint64_t load_tail(const uint8_t *p, size_t n)
+{
+    uint64_t x = 0;
+    for (size_t i = 0; i < n; i++)
+        x |= (uint64_t)p[i] << (8 * i);
+    return x;
+}
+
 /* Verifies the buckets `bits` whose fingerprint may end at text position
  * end (its third byte; end <= len): adds the rules of their literals that
  * occur to set.  Returns `live` without the buckets now done. */
@@ -632,11 +652,7 @@ static unsigned verify_at(const pf_matcher *m, const uint8_t *u, size_t len, siz
             if (end < 2u + l->off || end - 2 - l->off + l->len > len)
                 continue;
             size_t s = end - 2 - l->off;
-            uint64_t x = 0;
-            if (len - s >= 8)
-                memcpy(&x, u + s, 8);
-            else
-                memcpy(&x, u + s, len - s);
+            uint64_t x = len - s >= 8 ? load8(u + s) : load_tail(u + s, len - s);
             if (((x | l->orm) & l->mask) == l->bytes) {
                 add_set(set, &t->sets[l->set], nw);
                 hit = true;

@@ -976,16 +976,6 @@ pf_matcher *pf_build_with(const rule *rules, size_t n, pf_impl want)
     }
 
     bool automatic = want == PF_IMPL_AUTO;
-    if (automatic) {
-        const char *env = getenv("LOGSCRUB_PREFILTER");
-        if (env != NULL && strcmp(env, "ac") == 0)
-            want = PF_IMPL_AC;
-        else if (env != NULL && strcmp(env, "ssse3") == 0)
-            want = PF_IMPL_SSSE3;
-        else if (env != NULL && strcmp(env, "avx2") == 0)
-            want = PF_IMPL_AVX2;
-        automatic = want == PF_IMPL_AUTO;
-    }
 #ifdef PF_X86
     if (automatic)
         want = cpu_has(PF_IMPL_AVX2) ? PF_IMPL_AVX2 : PF_IMPL_SSSE3;
@@ -1019,7 +1009,8 @@ pf_impl pf_matcher_impl(const pf_matcher *m)
 
 void pf_scan(const pf_matcher *m, const char *text, size_t len, uint64_t *set)
 {
-    memcpy(set, m->always, m->nwords * sizeof *set);
+    for (size_t w = 0; w < m->nwords; w++) /* usually one word: no memcpy call */
+        set[w] = m->always[w];
     const uint8_t *u = (const uint8_t *)text;
 #ifdef PF_X86
     if (m->impl == PF_IMPL_AVX2) {

@@ -40,8 +40,6 @@ typedef enum pf_impl {
  * many of them, too many distinct one-byte literals), gives the
  * Aho-Corasick one instead: ask pf_matcher_impl what was built.  An explicit
  * SIMD choice skips PF_IMPL_AUTO's estimate of whether SIMD pays off.
- * PF_IMPL_AUTO also reads LOGSCRUB_PREFILTER (ac, ssse3 or avx2: that
- * choice; anything else: ignored), for comparing them in one binary.
  * Returns NULL when out of memory. */
 pf_matcher *pf_build_with(const rule *rules, size_t n, pf_impl want);
 

@@ -13,15 +13,16 @@
  *  - Longer literals are sorted into 16 buckets, a bit each: buckets 0-7 in
  *    the first half or lane, 8-15 in the second.  A literal's fingerprint is
  *    three of its bytes in a row, the rarest (by byte_freq) of its first
- *    PF_PREFIX, each OR 0x20 -- a cheap, lossy case fold ('@' and '`'
- *    become one) that adds candidates and never loses one.  A two-byte
- *    literal's third fingerprint byte is "any".  For each fingerprint
- *    position k, two 16-entry tables map a byte's low and high nibble to the
- *    buckets with such a nibble at k; two pshufb and an AND give, for every
- *    byte, the buckets whose fingerprint byte k it may be.  Those for k = 0
- *    and 1, shifted by two and one bytes (the previous block's last bytes
- *    carried in), ANDed with k = 2's, give the buckets whose fingerprint may
- *    end at each byte.
+ *    PF_PREFIX, compared without bit 5 (the high-nibble tables accept it
+ *    either way) -- a cheap, lossy case fold ('@' and '`' become one) that
+ *    adds candidates and never loses one.  A two-byte literal's third
+ *    fingerprint byte is "any".  For each fingerprint position k, two
+ *    16-entry tables map a byte's low and high nibble to the buckets with
+ *    such a nibble at k; two pshufb and an AND give, for every byte, the
+ *    buckets whose fingerprint byte k it may be.  Those for k = 0 and 1,
+ *    shifted by two and one bytes (the previous block's last bytes carried
+ *    in), ANDed with k = 2's, give the buckets whose fingerprint may end at
+ *    each byte.
  *  - These candidates are verified against each literal of the bucket, 8
  *    bytes at once: (text | 0x20 at the literal's letters) & length mask
  *    == literal.  So the set is exactly the automaton's, not a superset.
@@ -281,8 +282,8 @@ struct pf_teddy {
     size_t nsingle;                 /* one-byte literals */
     uint8_t single[PF_MAX_SINGLE];  /* the byte (folded) */
     uint32_t single_set[PF_MAX_SINGLE];
-    /* Flags for the bytes that may be one-byte literal i, from their
-     * nibbles after OR 0x20: single_lo[i][low] & single_hi[high] != 0. */
+    /* Flags for the bytes that may be one-byte literal i (bit 5 ignored):
+     * single_lo[i][low nibble] & single_hi[high nibble] != 0. */
     uint8_t single_lo[PF_MAX_SINGLE][16];
     uint8_t single_hi[16];
     uint64_t *sets; /* rule sets of the literals, nwords words each */
@@ -543,7 +544,7 @@ static int teddy_build(const pf_matcher *m, const rule *rules, size_t n, pf_tedd
         t->single_set[t->nsingle++] = all[i].set;
     }
     for (int h = 0; h < 16; h++)
-        t->single_hi[h] = hi_class(h);
+        t->single_hi[h] = hi_class(h | 2); /* case: bit 5 either way */
 
     /* Longer ones: into buckets, grouped by bucket. */
     t->lits = calloc(nlong ? nlong : 1, sizeof *t->lits);
@@ -584,7 +585,7 @@ static int teddy_build(const pf_matcher *m, const rule *rules, size_t n, pf_tedd
                 for (int x = 0; x < 16; x++) {
                     if (c < 0 || x == (c & 15))
                         t->nib[k][0][half][x] |= bit;
-                    if (c < 0 || x == c >> 4)
+                    if (c < 0 || (x | 2) == c >> 4) /* case: bit 5 either way */
                         t->nib[k][1][half][x] |= bit;
                 }
             }
@@ -709,7 +710,7 @@ static unsigned verify_end(const pf_matcher *m, const uint8_t *u, size_t len, un
     if (len < 2 || bits == 0)
         return live;
     for (int k = 0; k < 2; k++) {
-        uint8_t c = u[len - 2 + k] | 0x20;
+        uint8_t c = u[len - 2 + k];
         unsigned lo = t->nib[k][0][0][c & 15] | (unsigned)t->nib[k][0][1][c & 15] << 8;
         unsigned hi = t->nib[k][1][0][c >> 4] | (unsigned)t->nib[k][1][1][c >> 4] << 8;
         bits &= lo & hi;
@@ -743,7 +744,7 @@ __attribute__((target("ssse3"))) static void teddy_scan16(const pf_matcher *m, c
         for (int n = 0; n < 2; n++)
             for (int h = 0; h < 2; h++)
                 tab[k][n][h] = _mm_loadu_si128((const __m128i *)t->nib[k][n][h]);
-    const __m128i low4 = _mm_set1_epi8(0x0f), k20 = _mm_set1_epi8(0x20);
+    const __m128i low4 = _mm_set1_epi8(0x0f);
     const __m128i zero = _mm_setzero_si128();
     const __m128i shi = _mm_loadu_si128((const __m128i *)t->single_hi);
     scan_state st = {t->buckets, (uint32_t)((1ull << t->nsingle) - 1)};
@@ -760,7 +761,7 @@ __attribute__((target("ssse3"))) static void teddy_scan16(const pf_matcher *m, c
     }
     size_t p = 0;
     for (; p + 16 <= len || (src == pad && p < len); p += 16) {
-        __m128i f = _mm_or_si128(_mm_loadu_si128((const __m128i *)(src + p)), k20);
+        __m128i f = _mm_loadu_si128((const __m128i *)(src + p));
         __m128i lo = _mm_and_si128(f, low4);
         __m128i hi = _mm_and_si128(_mm_srli_epi16(f, 4), low4);
         __m128i r[2];
@@ -799,9 +800,9 @@ __attribute__((target("ssse3"))) static void teddy_scan16(const pf_matcher *m, c
          * bytes 0 and 1 are read again at q - 2 and q - 1 (len >= 32, so
          * q >= 16).  Positions before p are done already. */
         size_t q = len - 16;
-        __m128i f = _mm_or_si128(_mm_loadu_si128((const __m128i *)(u + q)), k20);
-        __m128i f0 = _mm_or_si128(_mm_loadu_si128((const __m128i *)(u + q - 2)), k20);
-        __m128i f1 = _mm_or_si128(_mm_loadu_si128((const __m128i *)(u + q - 1)), k20);
+        __m128i f = _mm_loadu_si128((const __m128i *)(u + q));
+        __m128i f0 = _mm_loadu_si128((const __m128i *)(u + q - 2));
+        __m128i f1 = _mm_loadu_si128((const __m128i *)(u + q - 1));
         __m128i lo = _mm_and_si128(f, low4), hi = _mm_and_si128(_mm_srli_epi16(f, 4), low4);
         __m128i lo0 = _mm_and_si128(f0, low4), hi0 = _mm_and_si128(_mm_srli_epi16(f0, 4), low4);
         __m128i lo1 = _mm_and_si128(f1, low4), hi1 = _mm_and_si128(_mm_srli_epi16(f1, 4), low4);
@@ -844,7 +845,7 @@ __attribute__((target("avx2"))) static void teddy_scan32(const pf_matcher *m, co
     for (int k = 0; k < PF_FP; k++)
         for (int n = 0; n < 2; n++)
             tab[k][n] = _mm256_loadu_si256((const __m256i *)t->nib[k][n]);
-    const __m256i low4 = _mm256_set1_epi8(0x0f), k20 = _mm256_set1_epi8(0x20);
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
     const __m256i zero = _mm256_setzero_si256();
     const __m256i shi = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)t->single_hi));
     scan_state st = {t->buckets, (uint32_t)((1ull << t->nsingle) - 1)};
@@ -861,8 +862,7 @@ __attribute__((target("avx2"))) static void teddy_scan32(const pf_matcher *m, co
     }
     size_t p = 0;
     for (; p + 16 <= len || (src == pad && p < len); p += 16) {
-        __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(src + p)));
-        __m256i f = _mm256_or_si256(v, k20);
+        __m256i f = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(src + p)));
         __m256i lo = _mm256_and_si256(f, low4);
         __m256i hi = _mm256_and_si256(_mm256_srli_epi16(f, 4), low4);
         __m256i m0 = LOOKUP32(0, lo, hi);
@@ -892,12 +892,9 @@ __attribute__((target("avx2"))) static void teddy_scan32(const pf_matcher *m, co
     if (p < len) {
         /* The last bytes, as in teddy_scan16. */
         size_t q = len - 16;
-        __m256i f = _mm256_or_si256(
-            _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(u + q))), k20);
-        __m256i f0 = _mm256_or_si256(
-            _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(u + q - 2))), k20);
-        __m256i f1 = _mm256_or_si256(
-            _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(u + q - 1))), k20);
+        __m256i f = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(u + q)));
+        __m256i f0 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(u + q - 2)));
+        __m256i f1 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(u + q - 1)));
         __m256i lo = _mm256_and_si256(f, low4);
         __m256i hi = _mm256_and_si256(_mm256_srli_epi16(f, 4), low4);
         __m256i r = LOOKUP32(2, lo, hi);

@@ -525,14 +525,14 @@ static int teddy_build(const pf_matcher *m, const rule *rules, size_t n, pf_tedd
                     nsingle++;
                 else
                     nlong++;
+                if (nsingle > PF_MAX_SINGLE || nlong > PF_MAX_LITS) {
+                    rc = 0; /* also keeps this quadratic search short */
+                    goto done;
+                }
             }
             set_bit(&t->sets[all[i].set], k);
         }
     }
-    rc = 0;
-    if (nsingle > PF_MAX_SINGLE || nlong > PF_MAX_LITS)
-        goto done;
-    rc = -1;
 
     /* One-byte literals. */
     for (size_t i = 0; i < nall; i++) {
@@ -731,7 +731,7 @@ __attribute__((target("ssse3"))) static inline __m128i singles_table(const pf_te
 
 /* ---- SSSE3: two 128-bit halves per step, buckets 0-7 and 8-15 ---- */
 
-/* The buckets whose fingerprint byte k each byte of f (folded) may be. */
+/* The buckets whose fingerprint byte k each byte may be (lo, hi: its nibbles). */
 #define LOOKUP16(k, h, lo, hi) \
     _mm_and_si128(_mm_shuffle_epi8(tab[k][0][h], lo), _mm_shuffle_epi8(tab[k][1][h], hi))
 
@@ -748,6 +748,8 @@ __attribute__((target("ssse3"))) static void teddy_scan16(const pf_matcher *m, c
     const __m128i zero = _mm_setzero_si128();
     const __m128i shi = _mm_loadu_si128((const __m128i *)t->single_hi);
     scan_state st = {t->buckets, (uint32_t)((1ull << t->nsingle) - 1)};
+    if (st.live == 0 && st.pending == 0)
+        return; /* no literals: only rules that are always candidates */
     __m128i slo = singles_table(t, st.pending);
     __m128i live0 = _mm_set1_epi8((char)st.live), live1 = _mm_set1_epi8((char)(st.live >> 8));
     __m128i prev[2][2] = {{zero, zero}, {zero, zero}}; /* [k = 0, 1][half] */
@@ -830,7 +832,7 @@ __attribute__((target("ssse3"))) static void teddy_scan16(const pf_matcher *m, c
 
 /* ---- AVX2: the 16 text bytes in both lanes, buckets 0-7 and 8-15 ---- */
 
-/* The buckets whose fingerprint byte k each byte of f (folded) may be. */
+/* The buckets whose fingerprint byte k each byte may be (lo, hi: its nibbles). */
 #define LOOKUP32(k, lo, hi) \
     _mm256_and_si256(_mm256_shuffle_epi8(tab[k][0], lo), _mm256_shuffle_epi8(tab[k][1], hi))
 
@@ -849,6 +851,8 @@ __attribute__((target("avx2"))) static void teddy_scan32(const pf_matcher *m, co
     const __m256i zero = _mm256_setzero_si256();
     const __m256i shi = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)t->single_hi));
     scan_state st = {t->buckets, (uint32_t)((1ull << t->nsingle) - 1)};
+    if (st.live == 0 && st.pending == 0)
+        return; /* no literals: only rules that are always candidates */
     __m256i slo = SINGLES32(singles_table(t, st.pending));
     __m256i livev =
         _mm256_set_m128i(_mm_set1_epi8((char)(st.live >> 8)), _mm_set1_epi8((char)st.live));

@@ -1,10 +1,16 @@
 /* prefilter.h -- one pass over a line that tells which rules can match.
  *
- * Every rule's prefilter literals go into one Aho-Corasick automaton whose
- * transitions fold ASCII case, so a single scan of the line yields the set
- * of rules one of whose literals occurs (compared without case: a superset,
- * which is safe because the rule's regex decides).  Rules without literals
- * are always in the set.  Built once per policy, read-only afterwards.
+ * All rules' prefilter literals (at most their first 8 bytes count) are
+ * searched for at once, compared without regard to ASCII case; the result is
+ * the set of rules one of whose literals occurs, plus the rules without
+ * literals, which are always in the set.  The set is exact for the literals
+ * (a superset of the rules that match, which is safe because the rule's regex
+ * decides).  Built once per policy, read-only afterwards.
+ *
+ * Two implementations give the same sets: a SIMD literal matcher ("Teddy"
+ * style, SSSE3 or AVX2, chosen at build time by the CPU) and an Aho-Corasick
+ * automaton, used on other CPUs and when the literals do not suit the SIMD
+ * matcher.  See prefilter.c.
  */
 #ifndef LS_PREFILTER_H
 #define LS_PREFILTER_H
@@ -17,8 +23,29 @@
 
 typedef struct pf_matcher pf_matcher;
 
-/* Builds the matcher for rules[0, n).  Returns NULL when out of memory. */
+/* Builds the matcher for rules[0, n), choosing the implementation (see
+ * pf_build_with, PF_IMPL_AUTO).  Returns NULL when out of memory. */
 pf_matcher *pf_build(const rule *rules, size_t n);
+
+/* The implementations, for tests and benchmarks. */
+typedef enum pf_impl {
+    PF_IMPL_AUTO,  /* the fastest the CPU and the literals allow */
+    PF_IMPL_AC,    /* Aho-Corasick, any CPU */
+    PF_IMPL_SSSE3, /* SIMD, 16 bytes per step */
+    PF_IMPL_AVX2   /* SIMD, 32 bytes per step */
+} pf_impl;
+
+/* Builds the matcher for rules[0, n) with implementation `want`.  A SIMD
+ * implementation the CPU lacks, or whose limits the literals exceed (too
+ * many of them, too many distinct one-byte literals), gives the
+ * Aho-Corasick one instead: ask pf_matcher_impl what was built.  An explicit
+ * SIMD choice skips PF_IMPL_AUTO's estimate of whether SIMD pays off.
+ * Returns NULL when out of memory. */
+pf_matcher *pf_build_with(const rule *rules, size_t n, pf_impl want);
+
+/* The implementation m uses (never PF_IMPL_AUTO).  This function can't
+ * fail. */
+pf_impl pf_matcher_impl(const pf_matcher *m);
 
 /* Frees m.  Accepts NULL. */
 void pf_free(pf_matcher *m);
@@ -30,6 +57,7 @@ static inline size_t pf_words(size_t n)
 }
 
 /* Fills set (pf_words(n) words) with the rules that may match text[0, len).
+ * text may hold any bytes; nothing outside text[0, len) is read.
  * This function can't fail. */
 void pf_scan(const pf_matcher *m, const char *text, size_t len, uint64_t *set);
 

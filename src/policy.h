@@ -36,7 +36,7 @@ struct ls_policy {
     bool minute_precision;    /* time.precision: minute */
     rule *rules;
     size_t nrules;
-    struct pf_matcher *matcher; /* all rules' prefilters in one automaton */
+    struct pf_matcher *matcher; /* all rules' prefilter literals in one matcher */
     abuse_settings abuse;
     char **files;             /* names used in src_mark, owned here */
     size_t nfiles;

@@ -458,7 +458,7 @@ rules_result rules_apply(const rule *rules, size_t n, const struct pf_matcher *p
     for (size_t k = 0; k < n; k++) {
         const rule *r = &rules[k];
         if (use_pm) {
-            /* The automaton answered for all literals at once; only the
+            /* The matcher answered for all literals at once; only the
              * validator's prescan is left to ask. */
             if (!(s->cand[k / 64] >> (k % 64) & 1) || !ls_prescan_test(r->prescan, &s->feat) ||
                 !ls_prescan_test(r->prescan_named, &s->feat))

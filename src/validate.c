@@ -303,19 +303,13 @@ static bool is_hex_c(char c)
     return is_digit_c(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
 }
 
-/* Which parts of ls_line_features hold this text's answers. */
-enum {
-    FEAT_SHAPES = 1, /* narrow_maybe, iban, pairs, quads */
-    FEAT_NARROW = 2, /* narrow */
-    FEAT_WIDE = 4,   /* wide */
-    FEAT_B64 = 8,    /* b64 */
-    FEAT_ZERO = 16,  /* wide_zero */
-    FEAT_INTL = 32   /* intl */
-};
-
-/* The shapes pass only tells whether a narrow run can reach this many
- * digits; a prescan asking for fewer counts them exactly right away. */
-#define NARROW_FAST_MIN 11
+#define FEAT_SHAPES LS_FEAT_SHAPES
+#define FEAT_NARROW LS_FEAT_NARROW
+#define FEAT_WIDE LS_FEAT_WIDE
+#define FEAT_B64 LS_FEAT_B64
+#define FEAT_ZERO LS_FEAT_ZERO
+#define FEAT_INTL LS_FEAT_INTL
+#define NARROW_FAST_MIN LS_NARROW_FAST_MIN
 
 /* Called where two letters are followed by two digits: are there 15 or more
  * letters and digits in the run of letters, digits and spaces from the
@@ -332,14 +326,15 @@ static bool iban_line(const char *s, size_t len)
     return alnum >= 15;
 }
 
-/* The line ends (before spaces, tabs and CR) in 64 base64 characters. */
+/* The line ends (before spaces, tabs and CR) in 64 base64 characters.
+ * Checked from the end: a log line's last byte is seldom base64. */
 static bool base64_tail(const char *s, size_t len)
 {
     while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
         len--;
     if (len < 64)
         return false;
-    for (size_t k = len - 64; k < len; k++)
+    for (size_t k = len; k-- > len - 64;)
         if (!(is_digit_c(s[k]) || is_alpha_c(s[k]) || s[k] == '+' || s[k] == '/'))
             return false;
     return true;
@@ -907,7 +902,7 @@ static void intl(ls_line_features *f)
     f->have |= FEAT_INTL;
 }
 
-bool ls_prescan_test(ls_prescan p, ls_line_features *f)
+bool ls_prescan_compute(ls_prescan p, ls_line_features *f)
 {
     switch (p.kind) {
     case PS_NONE:

@@ -85,6 +85,20 @@ ls_prescan ls_validator_prescan(ls_validator v);
  * for an unknown name. */
 bool ls_prescan_find(const char *name, size_t len, ls_prescan *out);
 
+/* Which parts of ls_line_features hold their text's answers. */
+enum {
+    LS_FEAT_SHAPES = 1, /* narrow_maybe, iban, pairs, quads */
+    LS_FEAT_NARROW = 2, /* narrow */
+    LS_FEAT_WIDE = 4,   /* wide */
+    LS_FEAT_B64 = 8,    /* b64 */
+    LS_FEAT_ZERO = 16,  /* wide_zero */
+    LS_FEAT_INTL = 32   /* intl */
+};
+
+/* The shapes pass only tells whether a narrow run can reach this many
+ * digits; a prescan asking for fewer counts them exactly right away. */
+#define LS_NARROW_FAST_MIN 11
+
 /* What prescans learn about one text, each part computed when first needed
  * and then shared by every rule that looks at the same text.  Private to
  * validate.c apart from its size: callers only reset and test. */
@@ -103,8 +117,43 @@ typedef struct ls_line_features {
 /* Starts features for a new text.  This function can't fail. */
 void ls_features_reset(ls_line_features *f, const char *text, size_t len);
 
-/* Does the text of f pass prescan p?  This function can't fail. */
-bool ls_prescan_test(ls_prescan p, ls_line_features *f);
+/* Computes what p needs and answers ls_prescan_test.  This function can't
+ * fail. */
+bool ls_prescan_compute(ls_prescan p, ls_line_features *f);
+
+/* Does the text of f pass prescan p?  Answers already known (a rule per
+ * line asks several) come back without a call.  This function can't fail. */
+static inline bool ls_prescan_test(ls_prescan p, ls_line_features *f)
+{
+    bool shapes = f->have & LS_FEAT_SHAPES;
+    switch (p.kind) {
+    case PS_NONE:
+        return true;
+    case PS_IBAN:
+        if (shapes)
+            return f->iban;
+        break;
+    case PS_HEX_PAIRS:
+        if (shapes)
+            return f->pairs;
+        break;
+    case PS_HEX_QUADS:
+        if (shapes)
+            return f->quads;
+        break;
+    case PS_DIGITS_NARROW:
+        if (shapes && !f->narrow_maybe && p.min >= LS_NARROW_FAST_MIN)
+            return false;
+        break;
+    case PS_BASE64_TAIL:
+        if (f->have & LS_FEAT_B64)
+            return f->b64;
+        break;
+    default:
+        break;
+    }
+    return ls_prescan_compute(p, f);
+}
 
 /* For tests and benchmarks: true makes every thread compute features with
  * the baseline (SSE2) code even where the CPU has wider vector units, false

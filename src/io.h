@@ -17,7 +17,8 @@
 typedef struct reader reader;
 
 enum {
-    RD_LINE = 1, /* *line filled */
+    RD_ONE = 2,  /* reader_next_block: the next line must come from reader_next */
+    RD_LINE = 1, /* *line (reader_next_block: the block) filled */
     RD_EOF = 0,  /* no more lines */
     RD_ERR = -1, /* read or decompression error: see reader_error() */
     RD_INTR = -2 /* a signal interrupted a read; call again */
@@ -66,6 +67,17 @@ void reader_on_refill(reader *r, void (*fn)(void *), void *arg);
 
 /* Returns the next line (RD_LINE), RD_EOF, RD_ERR or RD_INTR. */
 int reader_next(reader *r, rline *line);
+
+/* Returns every whole line buffered (reading more only when none is) as
+ * one block: RD_LINE with p[0, *len) holding one or more lines, each
+ * ending in '\n' and none longer than max_line, valid until the next call.
+ * Returns RD_ONE when the next line is not such a line (longer than
+ * max_line, or the last one without a '\n' at the end of the input or after
+ * reader_stop): get it with reader_next, then call this again.  RD_EOF,
+ * RD_ERR and RD_INTR as reader_next; reader_bytes counts the block.  The
+ * two may be mixed freely: both hand out the same lines in the same
+ * order. */
+int reader_next_block(reader *r, const char **p, size_t *len);
 
 /* After this, reader_next returns what is already buffered and then RD_EOF;
  * a last partial line comes back with `interrupted` set.  Safe to call

@@ -8,9 +8,9 @@
  * first max_line bytes while the rest is read and counted up to the newline.
  * Universal newlines (anonip --input) are translated to '\n' as data comes
  * in, so the per-line path only ever looks for '\n'.  reader_next_block
- * hands out all whole lines buffered at once, for callers that scrub a
- * block in one go; it finds their end with a memrchr per max_line + 1
- * bytes, never looking at each line.
+ * hands out up to 64 KiB of whole lines at once, for callers that scrub a
+ * block in one go; a memrchr per max_line + 1 bytes finds the end of the
+ * block, without a look at each line (unless lines are near max_line).
  *
  * Writer: a fixed buffer written out with write(2), or deflated first.
  */
@@ -30,9 +30,6 @@
 #define READ_CHUNK ((size_t)256 << 10)  /* bytes asked of one read(2) */
 #define WRITE_BUF ((size_t)256 << 10)   /* output buffered before write(2) */
 #define GZIP_WINDOW (15 + 16)           /* 32 KiB window, gzip wrapper only */
-#ifndef BLOCK_TARGET
-#define BLOCK_TARGET ((size_t)64 << 10) /* reader_next_block: about this much */
-#endif
 
 enum mode { MODE_UNKNOWN, MODE_PLAIN, MODE_GZIP };
 
@@ -355,18 +352,23 @@ int reader_next_block(reader *r, const char **p, size_t *len)
         if (r->cutting)
             return RD_ONE; /* the rest of a cut line is reader_next's */
         /* A line whose '\n' lies within max_line + 1 bytes of its start is
-         * short enough, so the last '\n' in that window ends a run of good
-         * lines.  The window is cut to BLOCK_TARGET bytes first, so that the
-         * caller's work on the block stays in cache; a line longer than
-         * that is handed out alone. */
-        const char *s = r->buf + r->start;
+         * not too long, so the last '\n' in such a window ends a run of good
+         * lines: step by windows through the first IO_BLOCK_TARGET bytes (a
+         * block that stays in cache for the caller's work on it). */
+        const char *s = r->buf + r->start, *q = s, *nl;
         size_t avail = r->end - r->start;
-        size_t win = avail <= r->max_line ? avail : r->max_line + 1;
-        size_t want = win < BLOCK_TARGET ? win : BLOCK_TARGET;
-        const char *nl = memrchr(s, '\n', want);
-        if (nl == NULL && want < win)
-            nl = memchr(s + want, '\n', win - want);
-        if (nl == NULL) {
+        const char *cap = s + (avail < IO_BLOCK_TARGET ? avail : IO_BLOCK_TARGET);
+        while (q < cap) {
+            size_t win = (size_t)(cap - q) <= r->max_line ? (size_t)(cap - q) : r->max_line + 1;
+            if ((nl = memrchr(q, '\n', win)) == NULL)
+                break;
+            q = nl + 1;
+        }
+        /* Not even one line within the target: the first line alone, when
+         * it ends within max_line + 1 bytes. */
+        if (q == s && (nl = memchr(s, '\n', avail <= r->max_line ? avail : r->max_line + 1)))
+            q = nl + 1;
+        if (q == s) {
             if (avail > r->max_line || (r->eof && avail > 0))
                 return RD_ONE; /* too long, or the last line without '\n' */
             if (r->eof)
@@ -377,7 +379,7 @@ int reader_next_block(reader *r, const char **p, size_t *len)
                 return (int)got;
             continue;
         }
-        size_t n = (size_t)(nl - s) + 1;
+        size_t n = (size_t)(q - s);
         if (r->mode == MODE_UNKNOWN)
             r->mode = MODE_PLAIN; /* gzip magic can only open an input */
         *p = s;

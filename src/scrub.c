@@ -380,20 +380,15 @@ static size_t count_lines(const char *s, size_t n)
 }
 
 /* scrub_block has handled in[0, from) into w->blk[0, o) and found a touchy
- * address at `at`.  Finds the start of its line (*line_in) and takes back
- * what the sweep did on that line before `at`: the matches it rewrote there
- * are found again (a scan from the line's start finds the sweep's matches,
- * see scrub_block) to undo their counts and their change of length.
- * Returns the offset in w->blk where the line's output starts. */
-static size_t unwind_line(ls_worker *w, const char *in, size_t len, size_t from, size_t o,
-                          size_t at, size_t *line_in)
+ * address at `at`, on a line that starts at ls < from: takes back what the
+ * sweep did on that line.  The matches it rewrote there are found again (a
+ * scan from the line's start finds the sweep's matches, see scrub_block) to
+ * undo their counts and their change of length.  Returns the offset in
+ * w->blk where the line's output starts.  This function can't fail. */
+static size_t unwind_line(ls_worker *w, const char *in, size_t len, size_t ls, size_t from,
+                          size_t o)
 {
     const ls_policy *p = w->policy;
-    const char *nl = memrchr(in, '\n', at);
-    size_t ls = nl ? (size_t)(nl - in) + 1 : 0;
-    *line_in = ls;
-    if (ls >= from)
-        return o + (ls - from); /* nothing of this line rewritten yet */
     size_t back = from - ls; /* output bytes of in[ls, from) */
     ipmatch r;
     char text[IP_TEXT_MAX_AS];
@@ -466,10 +461,18 @@ static bool scrub_block(ls_worker *w, const char *in, size_t len, const char **o
     while (ip_scan(in, len, from, &m)) {
         if (touchy(in, len, m.start, m.end)) {
             /* Rare: write the line again from its start, by scrub_one. */
-            size_t line_in, line_end;
-            o = unwind_line(w, in, len, from, o, m.start, &line_in);
+            const char *nl = memrchr(in, '\n', m.start);
+            size_t line_in = nl ? (size_t)(nl - in) + 1 : 0;
+            if (line_in >= from) { /* nothing of this line written yet */
+                if (!reserve_blk(w, o + (line_in - from)))
+                    return false;
+                memcpy(w->blk + o, in + from, line_in - from);
+                o += line_in - from;
+            } else {
+                o = unwind_line(w, in, len, line_in, from, o);
+            }
             /* The block ends in '\n', so the line has an end. */
-            line_end = (size_t)((const char *)memchr(in + m.end, '\n', len - m.end) - in);
+            size_t line_end = (size_t)((const char *)memchr(in + m.end, '\n', len - m.end) - in);
             const char *t;
             size_t tlen;
             if (scrub_one(w, in + line_in, line_end - line_in, &t, &tlen) != LS_OK ||

@@ -157,10 +157,11 @@ static inline bool reserve(ls_worker *w, size_t need)
     return true;
 }
 
-/* The same for the block buffer of ls_scrub_lines. */
+/* The same for the block buffer of ls_scrub_lines.  The buffer exists
+ * afterwards even for need == 0, so that w->blk + o is never NULL + 0. */
 static inline bool reserve_blk(ls_worker *w, size_t need)
 {
-    return need <= w->blk_cap || grow(&w->blk, &w->blk_cap, need);
+    return (need <= w->blk_cap && w->blk != NULL) || grow(&w->blk, &w->blk_cap, need);
 }
 
 /* Switches to the other IP-pass buffer, so the output of the previous
@@ -463,12 +464,12 @@ static bool scrub_block(ls_worker *w, const char *in, size_t len, const char **o
             /* Rare: write the line again from its start, by scrub_one. */
             const char *nl = memrchr(in, '\n', m.start);
             size_t line_in = nl ? (size_t)(nl - in) + 1 : 0;
-            if (line_in >= from) { /* nothing of this line written yet */
+            if (line_in > from) { /* nothing of this line written yet */
                 if (!reserve_blk(w, o + (line_in - from)))
                     return false;
                 memcpy(w->blk + o, in + from, line_in - from);
                 o += line_in - from;
-            } else {
+            } else if (line_in < from) {
                 o = unwind_line(w, in, len, line_in, from, o);
             }
             /* The block ends in '\n', so the line has an end. */

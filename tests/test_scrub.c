@@ -110,9 +110,10 @@ typedef struct sbuf {
     size_t len, cap;
 } sbuf;
 
+/* Appends s[0, n); the buffer exists afterwards even for n == 0. */
 static void sb_add(sbuf *b, const char *s, size_t n)
 {
-    if (b->len + n > b->cap) {
+    if (b->len + n > b->cap || b->p == NULL) {
         size_t cap = b->cap ? b->cap : 4096;
         while (cap < b->len + n)
             cap *= 2;
@@ -120,7 +121,8 @@ static void sb_add(sbuf *b, const char *s, size_t n)
         cr_assert_not_null(b->p);
         b->cap = cap;
     }
-    memcpy(b->p + b->len, s, n);
+    if (n > 0)
+        memcpy(b->p + b->len, s, n);
     b->len += n;
 }
 
@@ -717,7 +719,7 @@ Test(scrub, two_threads_share_one_policy)
 static sbuf per_line(ls_worker *w, const char *block, size_t len)
 {
     sbuf b = {0};
-    sb_add(&b, "", 0);
+    sb_add(&b, "", 0); /* allocated: memcmp(out, b.p, 0) must not see NULL */
     for (size_t from = 0; from < len;) {
         const char *nl = memchr(block + from, '\n', len - from);
         cr_assert_not_null(nl, "test bug: the block must end in '\\n'");
@@ -747,12 +749,11 @@ static void expect_same_counters(const ls_policy *p, const ls_worker *bw, const 
               what, (unsigned long long)b.lines, (unsigned long long)b.dropped,
               (unsigned long long)b.ipv4, (unsigned long long)b.ipv6, (unsigned long long)b.kept,
               (unsigned long long)b.fail_closed, (unsigned long long)l.lines,
-              (unsigned long long)l.dropped, (unsigned long long)l.ipv4,
-              (unsigned long long)l.ipv6, (unsigned long long)l.kept,
-              (unsigned long long)l.fail_closed);
+              (unsigned long long)l.dropped, (unsigned long long)l.ipv4, (unsigned long long)l.ipv6,
+              (unsigned long long)l.kept, (unsigned long long)l.fail_closed);
     for (size_t k = 0; k < ls_policy_rule_count(p); k++)
-        cr_assert_eq(ls_worker_rule_hits(bw, k), ls_worker_rule_hits(lw, k),
-                     "%s: hits of rule %s", what, ls_policy_rule_name(p, k));
+        cr_assert_eq(ls_worker_rule_hits(bw, k), ls_worker_rule_hits(lw, k), "%s: hits of rule %s",
+                     what, ls_policy_rule_name(p, k));
 }
 
 /* Scrubs block[0, len) with ls_scrub_lines on bw and line by line on lw
@@ -786,8 +787,8 @@ static const struct {
     unsigned v4, v6;
     bool keep;
 } ip_variants[] = {
-    {24, 48, false}, {24, 48, true},  {0, 0, false},   {32, 128, false},
-    {32, 128, true}, {16, 32, false}, {20, 52, true},  {8, 19, false},
+    {24, 48, false}, {24, 48, true},  {0, 0, false},  {32, 128, false},
+    {32, 128, true}, {16, 32, false}, {20, 52, true}, {8, 19, false},
 };
 #define N_VARIANTS (sizeof ip_variants / sizeof ip_variants[0])
 
@@ -807,9 +808,10 @@ static void check_block_all_ways(const char *block, size_t len, const char *what
         size_t from = 0, lines = 1;
         while (from < len) {
             size_t end = from;
-            for (size_t k = 0; k < lines && end < len; k++)
-                end += (size_t)((const char *)memchr(block + end, '\n', len - end) -
-                                (block + end)) + 1;
+            for (size_t k = 0; k < lines && end < len; k++) {
+                const char *nl = memchr(block + end, '\n', len - end);
+                end = (size_t)(nl - block) + 1;
+            }
             check_block(p, bw, lw, block + from, end - from, name);
             from = end;
             lines = lines % 7 + 1;
@@ -839,8 +841,8 @@ Test(scrub_lines, exact_output_and_counters)
     const char *out;
     size_t out_len;
     cr_assert_eq(ls_scrub_lines(w, LIT(in), &out, &out_len), LS_OK);
-    cr_assert(out_len == sizeof exp - 1 && memcmp(out, exp, out_len) == 0,
-              "got \"%s\"", esc(out, out_len));
+    cr_assert(out_len == sizeof exp - 1 && memcmp(out, exp, out_len) == 0, "got \"%s\"",
+              esc(out, out_len));
     /* IPv6 as ls_scrub counts "::3.0::3.0.3.1" over its passes: compared
      * with the line-by-line worker below. */
     ls_counters c = counters_of(w);
@@ -933,6 +935,7 @@ Test(scrub_lines, touchy_lines_give_the_per_line_result)
 }
 
 /* Address-like fragments, and the bytes the boundary rules look at. */
+// clang-format off
 static const char *const fragments[] = {
     "1.2.3.4", "203.0.113.195", "10.0.0.1", "192.168.1.1", "255.255.255.255", "0.0.0.0",
     "001.002.003.004", "256.1.1.1", "1.2.3", "1.2.3.4.5", "2001:db8::1", "::1", "::",
@@ -943,6 +946,7 @@ static const char *const fragments[] = {
     "abc", "dead", "beef", "cafe:", " ", " ", " ", "\t", ",", "\"", "\r", "-", "_", "~", "v",
     "in-addr", "\xff", "00:11:22:33:44:55", "13:55:36", "deadbeef::1", "x2001:db8::1",
 };
+// clang-format on
 #define N_FRAGMENTS (sizeof fragments / sizeof fragments[0])
 
 static uint64_t xs_state;

@@ -381,8 +381,8 @@ static size_t count_lines(const char *s, size_t n)
 }
 
 /* scrub_block has handled in[0, from) into w->blk[0, o) and found a touchy
- * address at `at`, on a line that starts at ls < from: takes back what the
- * sweep did on that line.  The matches it rewrote there are found again (a
+ * address on the line that starts at ls < from: takes back what the sweep
+ * did on that line before it.  The matches it rewrote there are found again (a
  * scan from the line's start finds the sweep's matches, see scrub_block) to
  * undo their counts and their change of length.  Returns the offset in
  * w->blk where the line's output starts.  This function can't fail. */

@@ -19,7 +19,13 @@
  *   per-rule prefilters only, and with every prefilter switched off (unless
  *   one of the runs failed at a match limit);
  * - the worker's counters move by exactly one line per call and one drop per
- *   LS_DROPPED.
+ *   LS_DROPPED;
+ * - ls_scrub_lines over the input as a block of lines (a '\n' added when it
+ *   does not end in one) gives byte for byte what ls_scrub gives line by line,
+ *   with the same counters and rule hits: with the addresses-only policy and
+ *   with keep_private and prefixes off byte boundaries (the one-sweep path,
+ *   whose '\n' boundary argument is in src/scrub.c), and with the default
+ *   policy (rules: its line-by-line path).
  *
  * Any violation calls abort() after naming the broken invariant on stderr.
  * Built with clang -fsanitize=fuzzer (see fuzz/README.md) and linked with
@@ -54,6 +60,10 @@ static ls_worker *def_worker;
 static ls_policy *ip_policy;   /* ls_policy_new defaults, no rules */
 static ls_worker *ip_worker;
 static rules_scratch scratch;  /* for the prefilter differential */
+static ls_policy *kp_policy;   /* keep_private, /20 and /52, no rules */
+/* ls_scrub_lines on the first, ls_scrub line by line on the second, for
+ * ip_policy, kp_policy and def_policy in turn. */
+static ls_worker *blk_worker[3][2];
 
 static void setup(void)
 {
@@ -76,6 +86,14 @@ static void setup(void)
     ip_worker = ls_worker_new(ip_policy);
     CHECK(ip_worker != NULL);
     CHECK(rules_scratch_init(&scratch, def_policy->rules, def_policy->nrules));
+    kp_policy = ls_policy_new();
+    CHECK(kp_policy != NULL);
+    CHECK(ls_policy_set_prefixes(kp_policy, 20, 52) == LS_OK);
+    CHECK(ls_policy_set_keep_private(kp_policy, true) == LS_OK);
+    const ls_policy *blk_policy[3] = {ip_policy, kp_policy, def_policy};
+    for (int k = 0; k < 3; k++)
+        for (int j = 0; j < 2; j++)
+            CHECK((blk_worker[k][j] = ls_worker_new(blk_policy[k])) != NULL);
 }
 
 /* An exact-size copy, so that an over-read of a result is caught. */
@@ -251,6 +269,60 @@ static void scrub_line(const char *line, size_t len)
     free(res);
 }
 
+/* ls_scrub_lines on block[0, len) (whole lines) with worker bw equals
+ * ls_scrub line by line with lw, output and counters (p: their policy). */
+static void check_block(const ls_policy *p, ls_worker *bw, ls_worker *lw, const char *block,
+                        size_t len)
+{
+    const char *out = NULL;
+    size_t out_len = 0;
+    ls_status rc = ls_scrub_lines(bw, block, len, &out, &out_len);
+    CHECK(rc == LS_OK || rc == LS_ERR_NOMEM);
+    if (rc == LS_ERR_NOMEM) {
+        CHECK(out == NULL && out_len == 0);
+        return; /* nothing counted: the two workers are still level */
+    }
+    CHECK(out != NULL || out_len == 0);
+    char *got = dup_exact(out, out_len);
+
+    size_t o = 0;
+    bool same = true;
+    for (size_t from = 0; from < len;) {
+        const char *nl = memchr(block + from, '\n', len - from);
+        CHECK(nl != NULL);
+        size_t n = (size_t)(nl - (block + from));
+        const char *l;
+        size_t l_len;
+        ls_status st = ls_scrub(lw, block + from, n, &l, &l_len);
+        CHECK(st == LS_OK || st == LS_DROPPED || st == LS_ERR_NOMEM);
+        if (st != LS_DROPPED) {
+            if (o + l_len + 1 > out_len || memcmp(got + o, l, l_len) != 0 ||
+                got[o + l_len] != '\n') {
+                fprintf(stderr,
+                        "fuzz_scrub: ls_scrub_lines differs at line offset %zu: line by line "
+                        "\"%.*s\", block \"%.*s\"\n",
+                        from, (int)l_len, l,
+                        (int)(out_len - o < l_len + 1 ? out_len - o : l_len + 1), got + o);
+                same = false;
+                break;
+            }
+            o += l_len + 1;
+        }
+        from += n + 1;
+    }
+    CHECK(same && "ls_scrub_lines gives what ls_scrub gives line by line");
+    CHECK(o == out_len);
+    free(got);
+
+    ls_counters b, l;
+    ls_worker_counters(bw, &b);
+    ls_worker_counters(lw, &l);
+    CHECK(b.lines == l.lines && b.dropped == l.dropped && b.ipv4 == l.ipv4 && b.ipv6 == l.ipv6 &&
+          b.kept == l.kept && b.fail_closed == l.fail_closed);
+    for (size_t k = 0; k < ls_policy_rule_count(p); k++)
+        CHECK(ls_worker_rule_hits(bw, k) == ls_worker_rule_hits(lw, k));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *s = (const char *)data;
@@ -274,5 +346,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             from = end + 1;
         }
     }
+
+    /* And as one block of lines, as the CLI hands it over without rules. */
+    bool add_nl = size == 0 || s[size - 1] != '\n';
+    char *block = malloc(size + add_nl);
+    CHECK(block != NULL);
+    if (size)
+        memcpy(block, s, size);
+    if (add_nl)
+        block[size] = '\n';
+    const ls_policy *blk_policy[3] = {ip_policy, kp_policy, def_policy};
+    for (int k = 0; k < 3; k++)
+        check_block(blk_policy[k], blk_worker[k][0], blk_worker[k][1], block, size + add_nl);
+    free(block);
     return 0;
 }

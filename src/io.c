@@ -7,7 +7,10 @@
  * members are read in turn.  A line longer than max_line keeps only its
  * first max_line bytes while the rest is read and counted up to the newline.
  * Universal newlines (anonip --input) are translated to '\n' as data comes
- * in, so the per-line path only ever looks for '\n'.
+ * in, so the per-line path only ever looks for '\n'.  reader_next_block
+ * hands out up to 64 KiB of whole lines at once, for callers that scrub a
+ * block in one go; a memrchr per max_line + 1 bytes finds the end of the
+ * block, without a look at each line (unless lines are near max_line).
  *
  * Writer: a fixed buffer written out with write(2), or deflated first.
  */
@@ -340,6 +343,50 @@ int reader_next(reader *r, rline *line)
         ssize_t got = fill(r);
         if (got < 0)
             return (int)got;
+    }
+}
+
+int reader_next_block(reader *r, const char **p, size_t *len)
+{
+    for (;;) {
+        if (r->cutting)
+            return RD_ONE; /* the rest of a cut line is reader_next's */
+        /* A line whose '\n' lies within max_line + 1 bytes of its start is
+         * not too long, so the last '\n' in such a window ends a run of good
+         * lines: step by windows through the first IO_BLOCK_TARGET bytes (a
+         * block that stays in cache for the caller's work on it). */
+        const char *s = r->buf + r->start, *q = s, *nl;
+        size_t avail = r->end - r->start;
+        const char *cap = s + (avail < IO_BLOCK_TARGET ? avail : IO_BLOCK_TARGET);
+        while (q < cap) {
+            size_t win = (size_t)(cap - q) <= r->max_line ? (size_t)(cap - q) : r->max_line + 1;
+            if ((nl = memrchr(q, '\n', win)) == NULL)
+                break;
+            q = nl + 1;
+        }
+        /* Not even one line within the target: the first line alone, when
+         * it ends within max_line + 1 bytes. */
+        if (q == s && (nl = memchr(s, '\n', avail <= r->max_line ? avail : r->max_line + 1)))
+            q = nl + 1;
+        if (q == s) {
+            if (avail > r->max_line || (r->eof && avail > 0))
+                return RD_ONE; /* too long, or the last line without '\n' */
+            if (r->eof)
+                return RD_EOF;
+            compact(r);
+            ssize_t got = fill(r);
+            if (got < 0)
+                return (int)got;
+            continue;
+        }
+        size_t n = (size_t)(q - s);
+        if (r->mode == MODE_UNKNOWN)
+            r->mode = MODE_PLAIN; /* gzip magic can only open an input */
+        *p = s;
+        *len = n;
+        r->start += n;
+        r->bytes += n;
+        return RD_LINE;
     }
 }
 

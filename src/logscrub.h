@@ -1,6 +1,7 @@
 /* logscrub.h -- public interface of the logscrub scrubbing library.
  *
- * The library turns one log line into its scrubbed form.  It never prints,
+ * The library turns one log line (or a block of whole lines, see
+ * ls_scrub_lines) into its scrubbed form.  It never prints,
  * never exits and installs no signal handlers; reading, writing and command
  * line handling belong to the caller (see src/main.c for the reference CLI).
  *
@@ -131,6 +132,25 @@ void ls_worker_free(ls_worker *w);
  * it; the return value is LS_OK for a rule failure (counted in fail_closed)
  * and LS_ERR_NOMEM for memory. */
 ls_status ls_scrub(ls_worker *w, const char *in, size_t len, const char **out, size_t *out_len);
+
+/* Scrubs a block of whole lines: in[0, len) holds zero or more lines, each
+ * ending in '\n' (LS_ERR_INVALID, with nothing done, when the last byte is
+ * not '\n').  On LS_OK, *out and *out_len hold exactly what ls_scrub gives
+ * for each line in turn, each followed by '\n' (nothing for a line a
+ * drop-line rule dropped), and the counters and rule hits moved as those
+ * ls_scrub calls would have moved them: one `lines` per '\n'.  *out is
+ * `in` itself or a buffer owned by the worker, valid until the next call on
+ * the same worker.  Without rules and with ip.method truncate this is one
+ * scan over the whole block, much cheaper than a call per line; otherwise
+ * it calls ls_scrub's code line by line (explain callbacks included, their
+ * offsets relative to each line; a pseudonym key is not rotated within a
+ * block).  A failing rule gives its marker line, as with ls_scrub.
+ * Returns LS_ERR_NOMEM when memory runs out: *out is then NULL, *out_len 0,
+ * and the counters and rule hits are as before the call, so the caller can
+ * hand the same lines to ls_scrub one at a time, which fails closed line by
+ * line (explain callbacks already made are then made again). */
+ls_status ls_scrub_lines(ls_worker *w, const char *in, size_t len, const char **out,
+                         size_t *out_len);
 
 /* Matches of rule i (ls_policy_rule_name order) that were rewritten. */
 uint64_t ls_worker_rule_hits(const ls_worker *w, size_t i);

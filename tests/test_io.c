@@ -1735,3 +1735,411 @@ Test(writer, closed_pipe_gives_epipe_with_gzip)
     writer_free(w);
     close(fd);
 }
+
+/* ---------------------------------------------------------------------
+ * reader_next_block
+ * ------------------------------------------------------------------- */
+
+/* Asserts that the next result is RD_LINE with a block of exactly exp. */
+static void expect_block_at(int at, reader *r, const void *exp, size_t explen)
+{
+    const char *p = NULL;
+    size_t len = (size_t)-1;
+    int rc = reader_next_block(r, &p, &len);
+    cr_assert_eq(rc, RD_LINE, "line %d: reader_next_block returned %d (%s)", at, rc,
+                 reader_error(r));
+    cr_assert(len == explen && memcmp(p, exp, explen) == 0,
+              "line %d:\n  expected block \"%s\" (%zu bytes)\n  actual   \"%s\" (%zu bytes)", at,
+              esc(exp, explen), explen, esc(p, len), len);
+}
+
+#define EXPECT_BLOCK(r, lit) expect_block_at(__LINE__, (r), LIT(lit))
+#define EXPECT_BLOCK_RC(r, want)                                                              \
+    do {                                                                                      \
+        const char *p_;                                                                       \
+        size_t n_;                                                                            \
+        int rc_ = reader_next_block((r), &p_, &n_);                                           \
+        cr_assert_eq(rc_, (want), "reader_next_block returned %d, expected %d (\"%s\")", rc_, \
+                     (want), reader_error(r));                                                \
+    } while (0)
+
+Test(reader, block_holds_every_whole_line_buffered)
+{
+    int fd;
+    reader *r = reader_on(1024, LIT("a\nbb\n\nccc\n"), "in", &fd);
+    EXPECT_BLOCK(r, "a\nbb\n\nccc\n");
+    EXPECT_BLOCK_RC(r, RD_EOF);
+    EXPECT_BLOCK_RC(r, RD_EOF);
+    EXPECT_RC(r, RD_EOF);
+    cr_assert_eq(reader_bytes(r), 10);
+    reader_free(r);
+    close(fd);
+}
+
+Test(reader, block_of_empty_lines_and_nul_bytes)
+{
+    int fd;
+    reader *r = reader_on(16, LIT("\n\n\0\n\n"), "in", &fd);
+    EXPECT_BLOCK(r, "\n\n\0\n\n");
+    EXPECT_BLOCK_RC(r, RD_EOF);
+    cr_assert_eq(reader_bytes(r), 5);
+    reader_free(r);
+    close(fd);
+}
+
+Test(reader, block_on_an_empty_input_is_eof)
+{
+    int fd;
+    reader *r = reader_on(16, "", 0, "in", &fd);
+    EXPECT_BLOCK_RC(r, RD_EOF);
+    cr_assert_eq(reader_bytes(r), 0);
+    reader_free(r);
+    close(fd);
+}
+
+Test(reader, block_leaves_a_last_line_without_newline_to_reader_next)
+{
+    int fd;
+    reader *r = reader_on(1024, LIT("first\nsecond\nlast"), "in", &fd);
+    EXPECT_BLOCK(r, "first\nsecond\n");
+    EXPECT_BLOCK_RC(r, RD_ONE);
+    EXPECT_BLOCK_RC(r, RD_ONE); /* nothing taken: still the same line */
+    EXPECT_LINE(r, "last", false);
+    EXPECT_BLOCK_RC(r, RD_EOF);
+    cr_assert_eq(reader_bytes(r), 17);
+    reader_free(r);
+
+    /* Only such a line. */
+    close(fd);
+    r = reader_on(1024, LIT("x"), "in", &fd);
+    EXPECT_BLOCK_RC(r, RD_ONE);
+    EXPECT_LINE(r, "x", false);
+    EXPECT_BLOCK_RC(r, RD_EOF);
+    reader_free(r);
+    close(fd);
+}
+
+Test(reader, block_ends_before_a_line_longer_than_max_line)
+{
+    int fd;
+    reader *r =
+        reader_on(8, LIT("12345678\nok\n123456789\nafter\n12345678\n1234567890abc"), "in", &fd);
+    EXPECT_BLOCK(r, "12345678\nok\n"); /* exactly max_line: whole */
+    EXPECT_BLOCK_RC(r, RD_ONE);
+    EXPECT_CUT(r, "12345678", 8, true, 1);
+    EXPECT_BLOCK(r, "after\n12345678\n");
+    EXPECT_BLOCK_RC(r, RD_ONE);
+    EXPECT_CUT(r, "12345678", 8, false, 5);
+    EXPECT_BLOCK_RC(r, RD_EOF);
+    cr_assert_eq(reader_bytes(r), 9 + 3 + 10 + 6 + 9 + 13);
+    reader_free(r);
+    close(fd);
+}
+
+Test(reader, block_spans_many_lines_even_with_a_small_max_line)
+{
+    sbuf in = {0};
+    for (int k = 0; k < 1000; k++)
+        sb_add(&in, k % 3 ? "abcdefg\n" : "\n", k % 3 ? 8 : 1);
+    int fd;
+    reader *r = reader_on(7, in.p, in.len, "in", &fd);
+    expect_block_at(__LINE__, r, in.p, in.len);
+    EXPECT_BLOCK_RC(r, RD_EOF);
+    cr_assert_eq(reader_bytes(r), in.len);
+    free(in.p);
+    reader_free(r);
+    close(fd);
+}
+
+Test(reader, block_after_reader_next_continues_where_it_left_off)
+{
+    int fd;
+    reader *r = reader_on(64, LIT("one\ntwo\nthree\nfour\n"), "in", &fd);
+    EXPECT_LINE(r, "one", true);
+    EXPECT_BLOCK(r, "two\nthree\nfour\n");
+    EXPECT_RC(r, RD_EOF);
+    cr_assert_eq(reader_bytes(r), 19);
+    reader_free(r);
+    close(fd);
+}
+
+/* A block stops at IO_BLOCK_TARGET bytes; a longer line (not longer than
+ * max_line) comes alone, and a line of max_line + 1 goes to reader_next. */
+Test(reader, block_size_is_bounded_and_long_lines_come_alone)
+{
+    size_t big = IO_BLOCK_TARGET + 100, max_line = 2 * IO_BLOCK_TARGET;
+    sbuf in = {0};
+    for (int k = 0; k < 2000; k++)
+        sb_add(&in, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd\n", 63);
+    size_t small_part = in.len;
+    char *line = malloc(max_line + 1);
+    cr_assert_not_null(line);
+    memset(line, 'x', max_line + 1);
+    sb_add(&in, line, big);
+    sb_add(&in, "\n", 1);
+    sb_add(&in, "tail\n", 5);
+    sb_add(&in, line, max_line + 1);
+    sb_add(&in, "\n", 1);
+    sb_add(&in, "end\n", 4);
+
+    int fd;
+    reader *r = reader_on(max_line, in.p, in.len, "in", &fd);
+    const char *p;
+    size_t n, got = 0;
+    while (got < small_part) {
+        cr_assert_eq(reader_next_block(r, &p, &n), RD_LINE);
+        cr_assert_leq(n, IO_BLOCK_TARGET);
+        cr_assert_eq(n % 63, 0, "a block of whole 63-byte lines");
+        cr_assert(memcmp(p, in.p + got, n) == 0);
+        got += n;
+    }
+    cr_assert_eq(got, small_part);
+    cr_assert_eq(reader_next_block(r, &p, &n), RD_LINE);
+    cr_assert_eq(n, big + 1, "the long line alone: %zu bytes", n);
+    cr_assert(memcmp(p, line, big) == 0 && p[big] == '\n');
+    EXPECT_BLOCK(r, "tail\n");
+    EXPECT_BLOCK_RC(r, RD_ONE);
+    EXPECT_CUT(r, line, max_line, true, 1);
+    EXPECT_BLOCK(r, "end\n");
+    EXPECT_BLOCK_RC(r, RD_EOF);
+    cr_assert_eq(reader_bytes(r), in.len);
+    free(line);
+    free(in.p);
+    reader_free(r);
+    close(fd);
+}
+
+Test(reader, block_from_gzip_input)
+{
+    sbuf z = gz(LIT("alpha\nbeta\ngamma"), 6);
+    int fd;
+    reader *r = reader_on(64, z.p, z.len, "in.gz", &fd);
+    EXPECT_BLOCK(r, "alpha\nbeta\n");
+    cr_assert(reader_is_gzip(r));
+    EXPECT_BLOCK_RC(r, RD_ONE);
+    EXPECT_LINE(r, "gamma", false);
+    EXPECT_BLOCK_RC(r, RD_EOF);
+    cr_assert_eq(reader_bytes(r), 16);
+    free(z.p);
+    reader_free(r);
+    close(fd);
+}
+
+Test(reader, block_with_universal_newlines)
+{
+    int fd;
+    reader *r = reader_new(64);
+    cr_assert_not_null(r);
+    reader_set_options(r, RD_UNIVERSAL_NEWLINES);
+    fd = tmp_with(LIT("a\r\nb\rc\n\r\rd"));
+    reader_open(r, fd, "in");
+    EXPECT_BLOCK(r, "a\nb\nc\n\n\n");
+    EXPECT_BLOCK_RC(r, RD_ONE);
+    EXPECT_LINE(r, "d", false);
+    EXPECT_BLOCK_RC(r, RD_EOF);
+    cr_assert_eq(reader_bytes(r), 9);
+    reader_free(r);
+    close(fd);
+}
+
+Test(reader, block_after_stop_then_interrupted_partial)
+{
+    int p[2], calls = 0;
+    cr_assert_eq(pipe(p), 0);
+    write_full(p[1], LIT("a\nb\nparti"));
+    reader *r = reader_new(64);
+    reader_open(r, p[0], "pipe");
+    reader_on_refill(r, count_calls, &calls);
+    EXPECT_BLOCK(r, "a\nb\n");
+    cr_assert_eq(calls, 1);
+    reader_stop(r);
+    EXPECT_BLOCK_RC(r, RD_ONE); /* no read: the hook is not called again */
+    cr_assert_eq(calls, 1);
+    expect_line_at(__LINE__, r, LIT("parti"), false, false, 0, true);
+    EXPECT_BLOCK_RC(r, RD_EOF);
+    cr_assert_eq(reader_bytes(r), 9);
+    reader_free(r);
+    close(p[0]);
+    close(p[1]);
+}
+
+Test(reader, block_read_interrupted_by_a_signal)
+{
+    alarms = 0;
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    write_full(p[1], LIT("half"));
+    reader *r = reader_new(64);
+    reader_open(r, p[0], "pipe");
+    alarm_in(50);
+    EXPECT_BLOCK_RC(r, RD_INTR); /* "half" is buffered, the next read blocks */
+    cr_assert_eq(alarms, 1);
+    write_full(p[1], LIT(" line\nnext\n"));
+    EXPECT_BLOCK(r, "half line\nnext\n");
+    close(p[1]);
+    EXPECT_BLOCK_RC(r, RD_EOF);
+    reader_free(r);
+    close(p[0]);
+}
+
+Test(reader, block_read_error_names_the_input)
+{
+    reader *r = reader_new(64);
+    reader_open(r, -1, "nowhere.log");
+    EXPECT_BLOCK_RC(r, RD_ERR);
+    cr_assert_str_eq(reader_error(r), "nowhere.log: Bad file descriptor");
+    reader_free(r);
+}
+
+/* What a reader hands out, one record per line: flags, dropped bytes and
+ * the text, so that two ways of reading can be compared byte for byte. */
+static void record_line(sbuf *rec, const char *p, size_t len, bool nl, bool cut, bool intr,
+                        uint64_t dropped)
+{
+    char head[64];
+    int n = snprintf(head, sizeof head, "[%zu %d%d%d %llu]", len, nl, cut, intr,
+                     (unsigned long long)dropped);
+    sb_add(rec, head, (size_t)n);
+    sb_add(rec, p, len);
+}
+
+/* Reads everything with reader_next only. */
+static int record_by_lines(reader *r, sbuf *rec)
+{
+    rline l;
+    int rc;
+    while ((rc = reader_next(r, &l)) == RD_LINE)
+        record_line(rec, l.p, l.len, l.nl, l.cut, l.interrupted, l.dropped);
+    return rc;
+}
+
+/* Reads everything with reader_next_block, and reader_next on RD_ONE;
+ * checks every block's promises on the way. */
+static int record_by_blocks(reader *r, size_t max_line, sbuf *rec, size_t *nblocks)
+{
+    for (;;) {
+        const char *p;
+        size_t n;
+        int rc = reader_next_block(r, &p, &n);
+        if (rc == RD_ONE) {
+            rline l;
+            rc = reader_next(r, &l);
+            cr_assert_eq(rc, RD_LINE, "RD_ONE, then reader_next returned %d", rc);
+            record_line(rec, l.p, l.len, l.nl, l.cut, l.interrupted, l.dropped);
+            continue;
+        }
+        if (rc != RD_LINE)
+            return rc;
+        cr_assert_gt(n, 0);
+        cr_assert_eq(p[n - 1], '\n', "a block ends with a whole line");
+        size_t lines = 0;
+        for (size_t from = 0; from < n; lines++) {
+            const char *nl = memchr(p + from, '\n', n - from);
+            size_t len = (size_t)(nl - (p + from));
+            cr_assert_leq(len, max_line, "a line of the block is longer than max_line");
+            record_line(rec, p + from, len, true, false, false, 0);
+            from += len + 1;
+        }
+        cr_assert(n <= IO_BLOCK_TARGET || lines == 1, "%zu bytes in %zu lines", n, lines);
+        (*nblocks)++;
+    }
+}
+
+/* Random text: lines of random length (some longer than max_line, some
+ * empty, some with NUL bytes or '\r'), the last one with or without '\n'. */
+static sbuf random_text(size_t max_line, size_t lines)
+{
+    sbuf b = {0};
+    for (size_t k = 0; k < lines; k++) {
+        size_t len;
+        switch (rng() % 8) {
+        // clang-format off
+        case 0: len = 0; break;
+        case 1: len = max_line + rng() % 3; break; /* at the edge */
+        case 2: len = rng() % (3 * max_line + 2); break;
+        default: len = rng() % (max_line + 1); break;
+        // clang-format on
+        }
+        for (size_t i = 0; i < len; i++) {
+            static const char alphabet[] = "abc 0123.:\r\t\0";
+            char c = alphabet[rng() % (sizeof alphabet - 1)];
+            sb_add(&b, &c, 1);
+        }
+        if (k + 1 < lines || rng() % 2)
+            sb_add(&b, "\n", 1);
+    }
+    return b;
+}
+
+/* Blocks and lines hand out the same lines, for random inputs and line
+ * limits, from a file and from a pipe fed in odd-sized writes. */
+Test(reader, blocks_and_lines_agree_on_random_inputs)
+{
+    static const size_t limits[] = {1, 2, 3, 7, 64, 100, 1000, 100000};
+    size_t blocks_seen = 0;
+    rng_state = 0x2545f4914f6cdd1dull;
+    for (int round = 0; round < 48; round++) {
+        size_t max_line = limits[round % 8];
+        size_t lines = max_line >= 1000 ? 60 + rng() % 60 : 1 + rng() % 400;
+        sbuf in = random_text(max_line, lines);
+        bool piped = round % 3 == 2;
+        sbuf by_lines = {0}, by_blocks = {0};
+        uint64_t bytes_lines, bytes_blocks;
+        int fd;
+
+        reader *r = reader_on(max_line, in.p, in.len, "in", &fd);
+        cr_assert_eq(record_by_lines(r, &by_lines), RD_EOF);
+        bytes_lines = reader_bytes(r);
+        close(fd);
+        reader_free(r);
+
+        r = reader_new(max_line);
+        cr_assert_not_null(r);
+        pid_t pid = -1;
+        if (piped) {
+            int p[2];
+            cr_assert_eq(pipe(p), 0);
+            pid = fork();
+            cr_assert_geq(pid, 0);
+            if (pid == 0) {
+                close(p[0]);
+                for (size_t off = 0, step = 1; off < in.len; step = step * 7 % 4093 + 1) {
+                    size_t n = in.len - off < step ? in.len - off : step;
+                    ssize_t k = write(p[1], in.p + off, n);
+                    if (k <= 0)
+                        _exit(1);
+                    off += (size_t)k;
+                }
+                _exit(0);
+            }
+            close(p[1]);
+            fd = p[0];
+        } else {
+            fd = tmp_with(in.p, in.len);
+        }
+        reader_open(r, fd, "in");
+        cr_assert_eq(record_by_blocks(r, max_line, &by_blocks, &blocks_seen), RD_EOF);
+        bytes_blocks = reader_bytes(r);
+        if (piped) {
+            int status;
+            cr_assert_eq(waitpid(pid, &status, 0), pid);
+            cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        }
+        close(fd);
+        reader_free(r);
+
+        cr_assert_eq(bytes_blocks, in.len, "round %d: reader_bytes", round);
+        cr_assert_eq(bytes_lines, in.len, "round %d: reader_bytes by lines", round);
+        cr_assert(
+            by_lines.len == by_blocks.len &&
+                (by_lines.len == 0 || memcmp(by_lines.p, by_blocks.p, by_lines.len) == 0),
+            "round %d (max_line %zu%s): blocks and lines differ:\n  lines  \"%s\"\n"
+            "  blocks \"%s\"",
+            round, max_line, piped ? ", pipe" : "", esc((const char *)by_lines.p, by_lines.len),
+            esc((const char *)by_blocks.p, by_blocks.len));
+        free(by_lines.p);
+        free(by_blocks.p);
+        free(in.p);
+    }
+    cr_assert_gt(blocks_seen, 100, "the inputs must exercise blocks, not only RD_ONE");
+}

@@ -1,8 +1,10 @@
 /* test_scrub.c -- Criterion tests for the public library API in
  * src/logscrub.h (src/scrub.c): policy settings and their freezing, the
  * per-line contract of ls_scrub (zero copy, buffer lifetime, exact output on
- * lines with NUL bytes, invalid UTF-8 and a million bytes), counters, and
- * one policy shared by two threads.
+ * lines with NUL bytes, invalid UTF-8 and a million bytes), counters, one
+ * policy shared by two threads, and ls_scrub_lines: a block of lines gives
+ * byte for byte what ls_scrub gives line by line (golden logs, random lines
+ * built from address fragments, the touchy cases, rules and pseudonyms).
  *
  * Inputs are (pointer, length) and outputs are compared with memcmp: log
  * lines may contain NUL bytes.  Expected outputs are written by hand from
@@ -11,6 +13,7 @@
  */
 #include <criterion/criterion.h>
 
+#include <dirent.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <pthread.h>
@@ -107,9 +110,10 @@ typedef struct sbuf {
     size_t len, cap;
 } sbuf;
 
+/* Appends s[0, n); the buffer exists afterwards even for n == 0. */
 static void sb_add(sbuf *b, const char *s, size_t n)
 {
-    if (b->len + n > b->cap) {
+    if (b->len + n > b->cap || b->p == NULL) {
         size_t cap = b->cap ? b->cap : 4096;
         while (cap < b->len + n)
             cap *= 2;
@@ -117,7 +121,8 @@ static void sb_add(sbuf *b, const char *s, size_t n)
         cr_assert_not_null(b->p);
         b->cap = cap;
     }
-    memcpy(b->p + b->len, s, n);
+    if (n > 0)
+        memcpy(b->p + b->len, s, n);
     b->len += n;
 }
 
@@ -702,5 +707,508 @@ Test(scrub, two_threads_share_one_policy)
     free(exp);
     free(in_len);
     free(exp_len);
+    ls_policy_free(p);
+}
+
+/* ---------------------------------------------------------------------
+ * scrub_lines: ls_scrub_lines against ls_scrub line by line
+ * ------------------------------------------------------------------- */
+
+/* What ls_scrub gives for each line of block[0, len) (whole lines), each
+ * followed by '\n', dropped lines left out: the contract of ls_scrub_lines. */
+static sbuf per_line(ls_worker *w, const char *block, size_t len)
+{
+    sbuf b = {0};
+    sb_add(&b, "", 0); /* allocated: memcmp(out, b.p, 0) must not see NULL */
+    for (size_t from = 0; from < len;) {
+        const char *nl = memchr(block + from, '\n', len - from);
+        cr_assert_not_null(nl, "test bug: the block must end in '\\n'");
+        size_t n = (size_t)(nl - (block + from));
+        const char *out;
+        size_t out_len;
+        ls_status st = ls_scrub(w, block + from, n, &out, &out_len);
+        cr_assert(st == LS_OK || st == LS_DROPPED, "ls_scrub returned %d", (int)st);
+        if (st == LS_OK) {
+            sb_add(&b, out, out_len);
+            sb_add(&b, "\n", 1);
+        }
+        from += n + 1;
+    }
+    return b;
+}
+
+/* Both workers (of policy p) have the same counters and rule hits. */
+static void expect_same_counters(const ls_policy *p, const ls_worker *bw, const ls_worker *lw,
+                                 const char *what)
+{
+    ls_counters b = counters_of(bw), l = counters_of(lw);
+    cr_assert(b.lines == l.lines && b.dropped == l.dropped && b.ipv4 == l.ipv4 &&
+                  b.ipv6 == l.ipv6 && b.kept == l.kept && b.fail_closed == l.fail_closed,
+              "%s: counters by block lines=%llu dropped=%llu ipv4=%llu ipv6=%llu kept=%llu "
+              "fail_closed=%llu, line by line %llu %llu %llu %llu %llu %llu",
+              what, (unsigned long long)b.lines, (unsigned long long)b.dropped,
+              (unsigned long long)b.ipv4, (unsigned long long)b.ipv6, (unsigned long long)b.kept,
+              (unsigned long long)b.fail_closed, (unsigned long long)l.lines,
+              (unsigned long long)l.dropped, (unsigned long long)l.ipv4, (unsigned long long)l.ipv6,
+              (unsigned long long)l.kept, (unsigned long long)l.fail_closed);
+    for (size_t k = 0; k < ls_policy_rule_count(p); k++)
+        cr_assert_eq(ls_worker_rule_hits(bw, k), ls_worker_rule_hits(lw, k), "%s: hits of rule %s",
+                     what, ls_policy_rule_name(p, k));
+}
+
+/* Scrubs block[0, len) with ls_scrub_lines on bw and line by line on lw
+ * (both workers of p) and asserts the same bytes and the same counters. */
+static void check_block(const ls_policy *p, ls_worker *bw, ls_worker *lw, const char *block,
+                        size_t len, const char *what)
+{
+    const char *out = NULL;
+    size_t out_len = (size_t)-1;
+    ls_status st = ls_scrub_lines(bw, block, len, &out, &out_len);
+    cr_assert_eq(st, LS_OK, "%s: ls_scrub_lines returned %d", what, (int)st);
+    sbuf exp = per_line(lw, block, len);
+    if (out_len != exp.len || memcmp(out, exp.p, exp.len) != 0) {
+        size_t d = 0;
+        while (d < out_len && d < exp.len && out[d] == exp.p[d])
+            d++;
+        size_t from = d > 120 ? d - 120 : 0;
+        size_t el = exp.len - from < 240 ? exp.len - from : 240;
+        size_t ol = out_len - from < 240 ? out_len - from : 240;
+        cr_assert_fail("%s: block output differs at byte %zu (%zu bytes, line by line %zu)\n"
+                       "  line by line \"%s\"\n  block        \"%s\"",
+                       what, d, out_len, exp.len, esc(exp.p + from, el), esc(out + from, ol));
+    }
+    expect_same_counters(p, bw, lw, what);
+    free(exp.p);
+}
+
+/* The address settings every differential runs under: the defaults,
+ * --keep-private, and prefixes at the limits and off byte boundaries. */
+static const struct {
+    unsigned v4, v6;
+    bool keep;
+} ip_variants[] = {
+    {24, 48, false}, {24, 48, true},  {0, 0, false},  {32, 128, false},
+    {32, 128, true}, {16, 32, false}, {20, 52, true}, {8, 19, false},
+};
+#define N_VARIANTS (sizeof ip_variants / sizeof ip_variants[0])
+
+/* Checks block under every address setting, whole and cut into pieces at
+ * line boundaries (so buffers are reused between calls). */
+static void check_block_all_ways(const char *block, size_t len, const char *what)
+{
+    for (size_t v = 0; v < N_VARIANTS; v++) {
+        ls_policy *p = policy_with(ip_variants[v].v4, ip_variants[v].v6, ip_variants[v].keep);
+        ls_worker *bw = ls_worker_new(p), *lw = ls_worker_new(p);
+        cr_assert(bw && lw);
+        char name[256];
+        snprintf(name, sizeof name, "%s (/%u /%u%s)", what, ip_variants[v].v4, ip_variants[v].v6,
+                 ip_variants[v].keep ? " keep-private" : "");
+        check_block(p, bw, lw, block, len, name);
+        /* Pieces of 1, 2, 3, ... lines. */
+        size_t from = 0, lines = 1;
+        while (from < len) {
+            size_t end = from;
+            for (size_t k = 0; k < lines && end < len; k++) {
+                const char *nl = memchr(block + end, '\n', len - end);
+                end = (size_t)(nl - block) + 1;
+            }
+            check_block(p, bw, lw, block + from, end - from, name);
+            from = end;
+            lines = lines % 7 + 1;
+        }
+        ls_worker_free(bw);
+        ls_worker_free(lw);
+        ls_policy_free(p);
+    }
+}
+
+Test(scrub_lines, exact_output_and_counters)
+{
+    ls_policy *p = ls_policy_new();
+    ls_worker *w = ls_worker_new(p);
+    static const char in[] = "a 203.0.113.195\n"
+                             "\n"
+                             "b 1.2.3.4:80 [2001:db8:abcd:12::1]:443\n"
+                             "no address\n"
+                             "c 5.6.7.8 then 1.2.3.4:80\n"
+                             "::3.0::3.0.3.1\n";
+    static const char exp[] = "a 203.0.113.0\n"
+                              "\n"
+                              "b 1.2.3.0:80 [2001:db8:abcd::]:443\n"
+                              "no address\n"
+                              "c 5.6.7.0 then 1.2.3.0:80\n"
+                              "::.::\n";
+    const char *out;
+    size_t out_len;
+    cr_assert_eq(ls_scrub_lines(w, LIT(in), &out, &out_len), LS_OK);
+    cr_assert(out_len == sizeof exp - 1 && memcmp(out, exp, out_len) == 0, "got \"%s\"",
+              esc(out, out_len));
+    /* IPv6 as ls_scrub counts "::3.0::3.0.3.1" over its passes: compared
+     * with the line-by-line worker below. */
+    ls_counters c = counters_of(w);
+    cr_assert_eq(c.lines, 6);
+    cr_assert_eq(c.ipv4, 1 + 1 + 2);
+    cr_assert_eq(c.kept + c.dropped + c.fail_closed, 0);
+    ls_worker *lw = ls_worker_new(p);
+    sbuf ref = per_line(lw, LIT(in));
+    cr_assert(ref.len == sizeof exp - 1 && memcmp(ref.p, exp, ref.len) == 0);
+    expect_same_counters(p, w, lw, "exact");
+    free(ref.p);
+    ls_worker_free(lw);
+    ls_worker_free(w);
+    ls_policy_free(p);
+}
+
+Test(scrub_lines, block_without_address_is_returned_without_copy)
+{
+    ls_policy *p = ls_policy_new();
+    ls_worker *w = ls_worker_new(p);
+    static const char in[] = "nothing\n\nto see 1.2.3 here\0\xff\n";
+    const char *out;
+    size_t out_len;
+    cr_assert_eq(ls_scrub_lines(w, LIT(in), &out, &out_len), LS_OK);
+    cr_assert_eq(out, in);
+    cr_assert_eq(out_len, sizeof in - 1);
+    ASSERT_COUNTERS(w, 3, 0, 0, 0, 0);
+    ls_worker_free(w);
+    ls_policy_free(p);
+}
+
+Test(scrub_lines, empty_block_and_newlines_only)
+{
+    ls_policy *p = ls_policy_new();
+    ls_worker *w = ls_worker_new(p);
+    const char *out = NULL;
+    size_t out_len = 99;
+    cr_assert_eq(ls_scrub_lines(w, "", 0, &out, &out_len), LS_OK);
+    cr_assert_eq(out_len, 0);
+    ASSERT_COUNTERS(w, 0, 0, 0, 0, 0);
+    static const char nls[] = "\n\n\n\n\n";
+    cr_assert_eq(ls_scrub_lines(w, LIT(nls), &out, &out_len), LS_OK);
+    cr_assert(out_len == 5 && memcmp(out, nls, 5) == 0);
+    ASSERT_COUNTERS(w, 5, 0, 0, 0, 0);
+    check_block_all_ways(LIT(nls), "newlines only");
+    ls_worker_free(w);
+    ls_policy_free(p);
+}
+
+Test(scrub_lines, block_without_final_newline_is_invalid)
+{
+    ls_policy *p = ls_policy_new();
+    ls_worker *w = ls_worker_new(p);
+    const char *out = NULL;
+    size_t out_len = 0;
+    cr_assert_eq(ls_scrub_lines(w, LIT("1.2.3.4\n5.6.7.8"), &out, &out_len), LS_ERR_INVALID);
+    cr_assert_eq(ls_scrub_lines(w, LIT("1.2.3.4"), &out, &out_len), LS_ERR_INVALID);
+    ASSERT_COUNTERS(w, 0, 0, 0, 0, 0);
+    ls_worker_free(w);
+    ls_policy_free(p);
+}
+
+/* Rewrites whose neighbours may change (touchy) send their line through the
+ * per-line code; the lines around them stay on the sweep.  Earlier matches
+ * on the same line, kept or rewritten, longer or shorter than written, are
+ * taken back first. */
+Test(scrub_lines, touchy_lines_give_the_per_line_result)
+{
+    static const char in[] =
+        "1.2.3.4:80\n"
+        "::3.0::3.0.3.1\n"
+        "a 5.6.7.8 then 1.2.3.4:80\n"
+        "10.0.0.1 198.51.100.7:443 after\n"
+        "1::2:3:4:5:6:7 ::ffff:1:2 1.2.3.4:5\n"
+        "2001%3Adb8%3A%3A1 5.6.7.8:1\n"
+        "1.2.3.4.in-addr.arpa 4.3.2.1.in-addr.arpa:53\n"
+        "[fe80::1%eth0]:22 fe80::2%25eth1 9.9.9.9%\n"
+        "x\\t1.2.3.4\\n 5.6.7.8\\\n"
+        "%2C1.2.3.4%2C5.6.7.8.\n"
+        "1.2.3.4\n"
+        "::3.0::3.0.3.1 ::3.0::3.0.3.1\n"
+        "0301234567::5077 2001:db8::7:52044 ::1:44580\n"
+        "1.1.1.1 2.2.2.2 3.3.3.3 4.4.4.4 5.5.5.5 6.6.6.6 10.1.1.1 ::1 7.7.7.7:7\n"
+        "last 8.8.8.8:53";
+    sbuf b = {0};
+    sb_add(&b, in, sizeof in - 1);
+    sb_add(&b, "\n", 1);
+    check_block_all_ways(b.p, b.len, "touchy");
+    free(b.p);
+}
+
+/* Address-like fragments, and the bytes the boundary rules look at. */
+// clang-format off
+static const char *const fragments[] = {
+    "1.2.3.4", "203.0.113.195", "10.0.0.1", "192.168.1.1", "255.255.255.255", "0.0.0.0",
+    "001.002.003.004", "256.1.1.1", "1.2.3", "1.2.3.4.5", "2001:db8::1", "::1", "::",
+    "fe80::1%eth0", "fe80::1%25en0", "::ffff:1.2.3.4", "::ffff:1:2", "2001:DB8:ABCD:12::1",
+    "1:2:3:4:5:6:7:8", "1::2:3:4:5:6:7", "::3.0::3.0.3.1", "2001%3Adb8%3A%3A1", "%3A", "%3a",
+    "%25", "%2C", "[", "]", ":80", ":44580", ":65536", ".in-addr.arpa", "4.3.2.1", ":", "::",
+    ".", "..", "%", "\\", "\\t", "\\u003c", "a", "f", "g", "x", "z", "0", "9", "12", "255",
+    "abc", "dead", "beef", "cafe:", " ", " ", " ", "\t", ",", "\"", "\r", "-", "_", "~", "v",
+    "in-addr", "\xff", "00:11:22:33:44:55", "13:55:36", "deadbeef::1", "x2001:db8::1",
+};
+// clang-format on
+#define N_FRAGMENTS (sizeof fragments / sizeof fragments[0])
+
+static uint64_t xs_state;
+static uint64_t xs(void)
+{
+    xs_state ^= xs_state << 13;
+    xs_state ^= xs_state >> 7;
+    xs_state ^= xs_state << 17;
+    return xs_state;
+}
+
+/* `lines` random lines of 0 to 14 fragments, plus NUL and '\n' bytes
+ * inside (a '\n' fragment starts another line). */
+static sbuf random_block(uint64_t seed, size_t lines)
+{
+    sbuf b = {0};
+    xs_state = seed * 0x9e3779b97f4a7c15ull + 1;
+    for (size_t k = 0; k < lines; k++) {
+        size_t n = (size_t)(xs() % 15);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t r = xs() % (N_FRAGMENTS + 2);
+            if (r == N_FRAGMENTS)
+                sb_add(&b, "\0", 1);
+            else if (r == N_FRAGMENTS + 1)
+                sb_add(&b, "\n", 1);
+            else
+                sb_add(&b, fragments[r], strlen(fragments[r]));
+        }
+        sb_add(&b, "\n", 1);
+    }
+    return b;
+}
+
+Test(scrub_lines, random_lines_of_address_fragments, .timeout = 120)
+{
+    for (uint64_t seed = 1; seed <= 8; seed++) {
+        sbuf b = random_block(seed, 500);
+        char what[64];
+        snprintf(what, sizeof what, "random seed %llu", (unsigned long long)seed);
+        check_block_all_ways(b.p, b.len, what);
+        free(b.p);
+    }
+}
+
+/* The golden logs (tests/golden/NAME.in), found from $top_srcdir (set by
+ * make check) or the current directory. */
+static DIR *open_golden(char *dir, size_t size)
+{
+    const char *top = getenv("top_srcdir");
+    const char *tries[] = {top, ".", ".."};
+    for (size_t k = 0; k < 3; k++) {
+        if (tries[k] == NULL)
+            continue;
+        snprintf(dir, size, "%s/tests/golden", tries[k]);
+        DIR *d = opendir(dir);
+        if (d)
+            return d;
+    }
+    cr_assert_fail("tests/golden not found (set top_srcdir)");
+    return NULL;
+}
+
+static sbuf read_file(const char *path)
+{
+    sbuf b = {0};
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        sb_add(&b, chunk, n);
+    fclose(f);
+    return b;
+}
+
+/* Every golden log under every address setting, and with the built-in
+ * policy (rules: the line-by-line path inside ls_scrub_lines). */
+Test(scrub_lines, golden_logs, .timeout = 120)
+{
+    char dir[PATH_MAX];
+    DIR *d = open_golden(dir, sizeof dir);
+    struct dirent *e;
+    int files = 0;
+    ls_policy *rp = ls_policy_new();
+    cr_assert_eq(ls_policy_load_default(rp), LS_OK, "%s", ls_policy_error(rp));
+    ls_worker *rbw = ls_worker_new(rp), *rlw = ls_worker_new(rp);
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n < 4 || strcmp(e->d_name + n - 3, ".in") != 0)
+            continue;
+        char path[PATH_MAX + 256];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        sbuf b = read_file(path);
+        if (b.len == 0 || b.p[b.len - 1] != '\n')
+            sb_add(&b, "\n", 1);
+        check_block_all_ways(b.p, b.len, e->d_name);
+        check_block(rp, rbw, rlw, b.p, b.len, e->d_name);
+        free(b.p);
+        files++;
+    }
+    closedir(d);
+    cr_assert_geq(files, 7, "only %d golden logs in %s", files, dir);
+    ls_counters c = counters_of(rbw);
+    cr_assert_gt(c.ipv4 + c.ipv6, 100, "the golden logs hold addresses");
+    ls_worker_free(rbw);
+    ls_worker_free(rlw);
+    ls_policy_free(rp);
+}
+
+/* With rules the block goes line by line: drop-line rules leave their line
+ * out, rule hits add up the same, and a line of the rules' making that
+ * holds an address is scrubbed again, as ls_scrub does. */
+Test(scrub_lines, rules_drop_lines_and_count_hits)
+{
+    static const char yaml[] = "version: 1\n"
+                               "rules:\n"
+                               "  custom:\n"
+                               "    - {name: pw, pattern: 'pw=(?<v>\\w+)', action: mask}\n"
+                               "    - {name: hc, pattern: 'healthcheck', action: drop-line}\n"
+                               "    - {name: ph, pattern: '0301234567', action: replace, "
+                               "with: '[phone]'}\n";
+    ls_policy *p = ls_policy_new();
+    cr_assert_eq(ls_policy_load_buffer(p, "t.yaml", yaml, sizeof yaml - 1), LS_OK, "%s",
+                 ls_policy_error(p));
+    ls_worker *bw = ls_worker_new(p), *lw = ls_worker_new(p);
+    static const char in[] = "pw=secret 1.2.3.4\n"
+                             "GET /healthcheck 10.0.0.1\n"
+                             "\n"
+                             "0301234567::5077 pw=x\n"
+                             "healthcheck\n";
+    ls_worker *w = ls_worker_new(p);
+    const char *out;
+    size_t out_len;
+    cr_assert_eq(ls_scrub_lines(w, LIT(in), &out, &out_len), LS_OK);
+    /* The phone rule makes "::5077" an address, which goes too. */
+    static const char exp[] = "pw=****** 1.2.3.0\n"
+                              "\n"
+                              "[phone]:: pw=*\n";
+    cr_assert(out_len == sizeof exp - 1 && memcmp(out, exp, out_len) == 0, "got \"%s\"",
+              esc(out, out_len));
+    ls_counters c = counters_of(w);
+    cr_assert_eq(c.lines, 5);
+    cr_assert_eq(c.dropped, 2);
+    cr_assert_eq(ls_worker_rule_hits(w, 0), 2);
+    cr_assert_eq(ls_worker_rule_hits(w, 1), 2);
+    cr_assert_eq(ls_worker_rule_hits(w, 2), 1);
+    ls_worker_free(w);
+    check_block(p, bw, lw, LIT(in), "rules");
+    /* A block of dropped lines only: empty output. */
+    check_block(p, bw, lw, LIT("healthcheck\nhealthcheck 2\n"), "dropped only");
+    cr_assert_eq(ls_scrub_lines(bw, LIT("healthcheck\nhealthcheck 2\n"), &out, &out_len), LS_OK);
+    cr_assert_eq(out_len, 0);
+    cr_assert_eq(counters_of(bw).dropped, 2 + 2 + 2);
+    sbuf level = per_line(lw, LIT("healthcheck\nhealthcheck 2\n")); /* counters stay level */
+    free(level.p);
+    for (uint64_t seed = 11; seed <= 13; seed++) {
+        sbuf b = random_block(seed, 300);
+        check_block(p, bw, lw, b.p, b.len, "rules, random");
+        free(b.p);
+    }
+    ls_worker_free(bw);
+    ls_worker_free(lw);
+    ls_policy_free(p);
+}
+
+/* Pseudonyms go line by line too, with the same key: the same tokens. */
+Test(scrub_lines, pseudonyms_match_line_by_line)
+{
+    char dir[] = "/tmp/test_scrub.XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char yaml[512], key[64];
+    snprintf(key, sizeof key, "%s/key", dir);
+    int n = snprintf(yaml, sizeof yaml,
+                     "version: 1\nip:\n  method: pseudonym\npseudonym:\n  key_file: '%s'\n", key);
+    ls_policy *p = ls_policy_new();
+    cr_assert_eq(ls_policy_load_buffer(p, "t.yaml", yaml, (size_t)n), LS_OK, "%s",
+                 ls_policy_error(p));
+    cr_assert_eq(ls_policy_open_key(p, 1700000000), LS_OK, "%s", ls_policy_error(p));
+    ls_worker *bw = ls_worker_new(p), *lw = ls_worker_new(p);
+    static const char in[] = "a 203.0.113.195 b 2001:db8::1\n1.2.3.4:80\n::3.0::3.0.3.1\n";
+    check_block(p, bw, lw, LIT(in), "pseudonym");
+    ls_worker *w = ls_worker_new(p);
+    const char *out;
+    size_t out_len;
+    cr_assert_eq(ls_scrub_lines(w, LIT(in), &out, &out_len), LS_OK);
+    /* Prefix-preserving: the prefixes may stay, the whole addresses not
+     * (but for a chance of 1 in 2^80 or so). */
+    cr_assert_null(memmem(out, out_len, "203.0.113.195 b 2001:db8::1\n", 28));
+    ls_worker_free(w);
+    sbuf b = random_block(21, 300);
+    check_block(p, bw, lw, b.p, b.len, "pseudonym, random");
+    free(b.p);
+    ls_worker_free(bw);
+    ls_worker_free(lw);
+    ls_policy_free(p);
+    unlink(key);
+    rmdir(dir);
+}
+
+/* Out of memory: nothing is handed out and nothing counted, so the caller
+ * can go line by line.  RLIMIT_AS as in out_of_memory_fails_closed. */
+static void block_out_of_memory(ls_policy *p)
+{
+    ls_worker *w = ls_worker_new(p);
+    cr_assert_not_null(w);
+    const char *out;
+    size_t out_len;
+    /* Warm up: a small block buffer exists, rules have hits. */
+    cr_assert_eq(ls_scrub_lines(w, LIT("warm 1.2.3.4 a@example.com\n"), &out, &out_len), LS_OK);
+    ls_counters before = counters_of(w);
+    uint64_t hits[64];
+    size_t nrules = ls_policy_rule_count(p) < 64 ? ls_policy_rule_count(p) : 64;
+    for (size_t k = 0; k < nrules; k++)
+        hits[k] = ls_worker_rule_hits(w, k);
+
+    size_t len = (size_t)64 << 20;
+    char *in = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(in, MAP_FAILED);
+    memset(in, 'x', len);
+    static const char head[] = "mail a@example.com from 198.51.100.23\nip 198.51.100.23 ";
+    memcpy(in, head, sizeof head - 1);
+    in[len - 1] = '\n';
+
+    struct rlimit old, lim;
+    cr_assert_eq(getrlimit(RLIMIT_AS, &old), 0);
+    unsigned long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    cr_assert_not_null(f);
+    cr_assert_eq(fscanf(f, "%lu", &pages), 1);
+    fclose(f);
+    lim = old;
+    lim.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)16 << 20);
+    cr_assert_eq(setrlimit(RLIMIT_AS, &lim), 0);
+    out = in;
+    out_len = 1;
+    ls_status st = ls_scrub_lines(w, in, len, &out, &out_len);
+    cr_assert_eq(setrlimit(RLIMIT_AS, &old), 0);
+
+    cr_assert_eq(st, LS_ERR_NOMEM);
+    cr_assert_null(out);
+    cr_assert_eq(out_len, 0);
+    ls_counters after = counters_of(w);
+    cr_assert(memcmp(&before, &after, sizeof before) == 0, "counters moved");
+    for (size_t k = 0; k < nrules; k++)
+        cr_assert_eq(ls_worker_rule_hits(w, k), hits[k], "rule %s", ls_policy_rule_name(p, k));
+
+    /* Still usable. */
+    cr_assert_eq(ls_scrub_lines(w, LIT("after 203.0.113.9\n"), &out, &out_len), LS_OK);
+    cr_assert(out_len == 18 && memcmp(out, "after 203.0.113.0\n", 18) == 0);
+    munmap(in, len);
+    ls_worker_free(w);
+}
+
+Test(scrub_lines, out_of_memory_changes_nothing)
+{
+    if (UNDER_ASAN || RUNNING_ON_VALGRIND)
+        cr_skip_test("address-space limits do not work under ASan or valgrind");
+    ls_policy *p = ls_policy_new();
+    block_out_of_memory(p); /* the sweep */
+    ls_policy_free(p);
+    p = ls_policy_new();
+    cr_assert_eq(ls_policy_load_default(p), LS_OK);
+    block_out_of_memory(p); /* line by line, with rules */
     ls_policy_free(p);
 }

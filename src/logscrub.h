@@ -127,10 +127,11 @@ void ls_worker_free(ls_worker *w);
  * worker that stays valid until the next call on the same worker (even if
  * the text came out the same, e.g. an address kept by keep_private).
  * Returns LS_DROPPED when a drop-line rule matched (write nothing).  When a
- * rule fails (its match limit, most likely) or memory runs out, *out is a
- * fixed marker text, never the raw input, so callers fail closed by writing
- * it; the return value is LS_OK for a rule failure (counted in fail_closed)
- * and LS_ERR_NOMEM for memory. */
+ * rule fails (its match limit, most likely), the addresses of a crafted
+ * line keep exposing new ones after 16 passes, or memory runs out, *out is
+ * a fixed marker text, never the raw input, so callers fail closed by
+ * writing it; the return value is LS_OK for the first two (counted in
+ * fail_closed) and LS_ERR_NOMEM for memory. */
 ls_status ls_scrub(ls_worker *w, const char *in, size_t len, const char **out, size_t *out_len);
 
 /* Scrubs a block of whole lines: in[0, len) holds zero or more lines, each

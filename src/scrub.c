@@ -54,6 +54,13 @@ struct ls_worker {
  * says so, never the raw input. */
 static const char nomem_marker[] = "[logscrub: line removed, out of memory]";
 static const char failed_marker[] = "[logscrub: line removed, a rule failed]";
+static const char unsettled_marker[] = "[logscrub: line removed, addresses did not settle]";
+
+/* How many IP passes one line may need.  Each repeat pass is caused by a
+ * rewrite that exposed a new address next to it; real text settles after
+ * one, crafted chains of URL-encoded groups after a few more.  A line still
+ * changing after this many is removed rather than trusted. */
+#define MAX_IP_PASSES 16
 
 ls_policy *ls_policy_new(void)
 {
@@ -226,8 +233,6 @@ static bool scrub_ips(ls_worker *w, const char *in, size_t len, const char **out
     *touched = false;
     while (ip_scan(in, len, from, &m)) {
         any = true;
-        if (!*touched && touchy(in, len, m.start, m.end))
-            *touched = true;
         if (p->keep_private && ip_is_special(&m.addr)) {
             if (!again)
                 w->count.kept++;
@@ -259,7 +264,13 @@ static bool scrub_ips(ls_worker *w, const char *in, size_t len, const char **out
             return false;
         memcpy(w->buf + o, in + from, m.start - from);
         o += m.start - from;
-        o += ip_format_as(&m.addr, m.form, w->buf + o);
+        size_t n = ip_format_as(&m.addr, m.form, w->buf + o);
+        /* Only a rewrite that changed the text can change how its
+         * neighbours read. */
+        if (!*touched && touchy(in, len, m.start, m.end) &&
+            (n != m.end - m.start || memcmp(w->buf + o, in + m.start, n) != 0))
+            *touched = true;
+        o += n;
         from = m.end;
     }
     if (!any) {
@@ -299,8 +310,11 @@ static ls_status scrub_one(ls_worker *w, const char *in, size_t len, const char 
         goto nomem;
     /* Boundary rules look at a candidate's neighbours, so rewriting one
      * address can make text next to it an address ("::3.0::3.0.3.1" ->
-     * "::3.::").  When a rewrite touched such bytes, scan once more. */
-    for (int pass = 0; touched && pass < 4; pass++) {
+     * "::3.::").  When a rewrite touched such bytes, scan once more, until
+     * a pass rewrites nothing that could matter. */
+    for (int pass = 1; touched; pass++) {
+        if (pass == MAX_IP_PASSES)
+            goto unsettled;
         flip(w);
         if (!scrub_ips(w, t, tlen, &t, &tlen, true, &touched))
             goto nomem;
@@ -322,6 +336,13 @@ static ls_status scrub_one(ls_worker *w, const char *in, size_t len, const char 
             flip(w); /* cannot happen today: rules write to their own buffers */
         if (!scrub_ips(w, *out, *out_len, out, out_len, true, &touched))
             goto nomem;
+        for (int pass = 1; touched; pass++) {
+            if (pass == MAX_IP_PASSES)
+                goto unsettled;
+            flip(w);
+            if (!scrub_ips(w, *out, *out_len, out, out_len, true, &touched))
+                goto nomem;
+        }
         return LS_OK;
     case RULES_DROP:
         w->count.dropped++;
@@ -335,6 +356,11 @@ failed:
     w->count.fail_closed++;
     *out = failed_marker;
     *out_len = sizeof failed_marker - 1;
+    return LS_OK;
+unsettled:
+    w->count.fail_closed++;
+    *out = unsettled_marker;
+    *out_len = sizeof unsettled_marker - 1;
     return LS_OK;
 nomem:
     w->count.fail_closed++;

@@ -413,6 +413,45 @@ Test(scrub, addresses_at_edges_and_next_to_punctuation)
     ls_policy_free(p);
 }
 
+/* A chain of URL-encoded groups where each rewrite exposes the next
+ * address, one link per pass (found by fuzzing): the old limit of four
+ * repeat passes left "db8%3a%3Adb8" whole.  Passes go on while they change
+ * text next to an address; a line still changing after 16 is removed. */
+static char *chain(int links)
+{
+    static char buf[512];
+    int n = snprintf(buf, sizeof buf, "01 ::1%%");
+    for (int k = 0; k < links; k++)
+        n += snprintf(buf + n, sizeof buf - (size_t)n, "db8%%3A%%3A");
+    snprintf(buf + n, sizeof buf - (size_t)n, "7");
+    return buf;
+}
+
+Test(scrub, address_chains_settle_or_fail_closed)
+{
+    ls_policy *p = ls_policy_new();
+    ls_worker *w = ls_worker_new(p);
+    const char *ten = chain(10);
+    check_scrub(w, ten, strlen(ten),
+                LIT("01 ::%db8%3A%3A%3A%3A%3A%3A%3A%3A%3A%3A%3A%3A%3A%3A%3A%3A%3A%3A%3A%3A"));
+    ASSERT_COUNTERS(w, 1, 0, 11, 0, 0);
+
+    static const char marker[] = "[logscrub: line removed, addresses did not settle]";
+    const char *in = chain(20), *out;
+    size_t out_len;
+    cr_assert_eq(ls_scrub(w, in, strlen(in), &out, &out_len), LS_OK);
+    cr_assert(out_len == sizeof marker - 1 && memcmp(out, marker, out_len) == 0,
+              "got \"%.*s\"", (int)out_len, out);
+    cr_assert_eq(counters_of(w).fail_closed, 1);
+
+    /* Text that a repeat pass leaves as it is does not count as change. */
+    CHECK(w, "host=[2001:db8::1%25en0]:8443/path", "host=[2001:db8::%25en0]:8443/path");
+    CHECK(w, "::3.0::3.0.3.1", "::.::"); /* settles on the second pass */
+    cr_assert_eq(counters_of(w).fail_closed, 1);
+    ls_worker_free(w);
+    ls_policy_free(p);
+}
+
 Test(scrub, nul_bytes_and_invalid_utf8_pass_through)
 {
     ls_policy *p = ls_policy_new();

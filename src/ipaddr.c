@@ -18,6 +18,7 @@
 
 #include "ipaddr.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #if defined(__SSE2__)
@@ -231,6 +232,36 @@ static inline __attribute__((always_inline)) unsigned sep_mask(const char *s, si
         if (s[base + k] == '.' || s[base + k] == ':' || s[base + k] == '%')
             mask |= 1u << k;
     return mask;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_SEP64 1
+#include <immintrin.h>
+
+static atomic_bool baseline_only;
+
+/* sep_mask for 64 bytes at once, on CPUs with AVX-512BW (chosen at run
+ * time: the build targets the x86-64 baseline).  A masked load reads
+ * nothing at or past len.  Four times fewer steps between separators. */
+__attribute__((target("avx512bw"))) static uint64_t sep_mask64(const char *s, size_t len,
+                                                                size_t base)
+{
+    size_t left = len - base;
+    __mmask64 valid = left >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << left) - 1;
+    __m512i v = _mm512_maskz_loadu_epi8(valid, s + base);
+    return _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.')) |
+           _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(':')) |
+           _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('%'));
+}
+#endif
+
+void ip_scan_baseline_only(bool on)
+{
+#ifdef HAVE_SEP64
+    atomic_store(&baseline_only, on);
+#else
+    (void)on;
+#endif
 }
 
 /* Does the alphanumeric byte before s[c] end an escape sequence rather than
@@ -478,15 +509,25 @@ bool ip_scan(const char *s, size_t len, size_t from, ipmatch *m)
 {
     size_t i = from; /* no address starts before i */
     size_t base = from;
-    unsigned mask = sep_mask(s, len, base);
+#ifdef HAVE_SEP64
+    bool w64 = !atomic_load_explicit(&baseline_only, memory_order_relaxed) &&
+               __builtin_cpu_supports("avx512bw");
+#define SEP_MASK(s, len, base) (w64 ? sep_mask64(s, len, base) : sep_mask(s, len, base))
+#else
+#define SEP_MASK(s, len, base) sep_mask(s, len, base)
+    const bool w64 = false;
+#endif
+    if (from >= len)
+        return false;
+    uint64_t mask = SEP_MASK(s, len, base);
     for (;;) {
         while (mask == 0) {
-            base += 16;
+            base += w64 ? 64 : 16;
             if (base >= len)
                 return false;
-            mask = sep_mask(s, len, base);
+            mask = SEP_MASK(s, len, base);
         }
-        size_t p = base + (size_t)__builtin_ctz(mask);
+        size_t p = base + (size_t)__builtin_ctzll(mask);
         mask &= mask - 1;
         if (p + 1 >= len)
             return false;
@@ -529,7 +570,9 @@ bool ip_scan(const char *s, size_t len, size_t from, ipmatch *m)
                 if (!dot) {
                     /* Nothing in this run is an address: skip all of it. */
                     i = base = run_end;
-                    mask = sep_mask(s, len, base);
+                    if (base >= len)
+                        return false;
+                    mask = SEP_MASK(s, len, base);
                     continue;
                 }
                 i = p + 1; /* a dotted quad may follow, as in "x:1.2.3.4" */

@@ -70,6 +70,12 @@ bool ip_parse_v6(const char *s, size_t len, ipaddr *out);
  * To iterate, call again with from = m->end. */
 bool ip_scan(const char *s, size_t len, size_t from, ipmatch *m);
 
+/* For tests and benchmarks: true makes ip_scan in every thread use the
+ * baseline (SSE2) code even where the CPU has wider vector units, false
+ * (the default) lets it pick.  Results are the same either way.  This
+ * function can't fail. */
+void ip_scan_baseline_only(bool on);
+
 /* Zeroes every bit after the prefix: IPv4 and IPv4-mapped addresses keep
  * v4_prefix bits of the IPv4 part, other IPv6 addresses keep v6_prefix bits.
  * This function can't fail. */

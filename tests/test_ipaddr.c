@@ -1512,3 +1512,64 @@ Test(ipscan, random_lines_keep_the_match_invariants)
         check_matches(line, len);
     }
 }
+
+/* All matches of s[0, len), in order, as ip_scan reports them. */
+static size_t all_matches(const char *s, size_t len, ipmatch *out, size_t cap)
+{
+    size_t n = 0, from = 0;
+    ipmatch m;
+    while (n < cap && ip_scan(s, len, from, &m)) {
+        out[n++] = m;
+        from = m.end;
+    }
+    return n;
+}
+
+/* ip_scan picks wider vector code where the CPU has it; the baseline code
+ * must find exactly the same matches, on lines long enough to cross many
+ * 16- and 64-byte steps and ending anywhere inside one. */
+Test(ipscan, wide_and_baseline_scans_agree)
+{
+    static const char alphabet[] = "0123456789abcdefABCDEFxg:::...%3A[] ,-/\n\0\xff";
+    static const char *const planted[] = {"192.0.2.77", "2001:db8::1", "::ffff:10.1.2.3",
+                                          "2001%3Adb8%3A%3A5", "fe80::1%25eth0",
+                                          "[2001:db8::7]:8443"};
+    uint32_t x = 88172645u;
+    char line[400];
+    ipmatch a[64], b[64];
+    for (int round = 0; round < 20000; round++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        size_t len = x % sizeof line;
+        for (size_t i = 0; i < len; i++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            line[i] = alphabet[x % (sizeof alphabet - 1)];
+        }
+        for (int k = 0; k < 3; k++) { /* plant a few real addresses */
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            const char *p = planted[x % 6];
+            size_t pl = strlen(p);
+            if (len > pl + 2) {
+                size_t at = (x >> 8) % (len - pl);
+                line[at] = ' ';
+                memcpy(line + at + 1, p, pl);
+            }
+        }
+        ip_scan_baseline_only(false);
+        size_t na = all_matches(line, len, a, 64);
+        ip_scan_baseline_only(true);
+        size_t nb = all_matches(line, len, b, 64);
+        ip_scan_baseline_only(false);
+        cr_assert_eq(na, nb, "%zu vs %zu matches in \"%s\"", na, nb, esc(line, len));
+        for (size_t k = 0; k < na; k++)
+            cr_assert(a[k].start == b[k].start && a[k].end == b[k].end &&
+                          a[k].zone_end == b[k].zone_end && a[k].form == b[k].form &&
+                          memcmp(a[k].addr.a, b[k].addr.a, 16) == 0,
+                      "match %zu differs in \"%s\"", k, esc(line, len));
+    }
+}

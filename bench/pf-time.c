@@ -4,7 +4,7 @@
  *     bench/pf-time [-r REPS] [-c POLICY] FILE
  *
  * The policy's rules (the built-in default without -c) are compiled once per
- * implementation (Aho-Corasick, SSSE3, AVX2; those the CPU lacks are left
+ * implementation (Aho-Corasick, SSSE3, AVX2, AVX-512; those the CPU lacks are left
  * out), every line of FILE is scanned by each in turn, and the best of REPS
  * passes is printed in ns per line and per byte, with the ratio to the
  * automaton.  The passes alternate between implementations, so a busy
@@ -29,7 +29,10 @@
 static const struct {
     pf_impl impl;
     const char *name;
-} impls[] = {{PF_IMPL_AC, "aho-corasick"}, {PF_IMPL_SSSE3, "ssse3"}, {PF_IMPL_AVX2, "avx2"}};
+} impls[] = {{PF_IMPL_AC, "aho-corasick"},
+             {PF_IMPL_SSSE3, "ssse3"},
+             {PF_IMPL_AVX2, "avx2"},
+             {PF_IMPL_AVX512, "avx512"}};
 #define NIMPLS (sizeof impls / sizeof impls[0])
 
 static double now(void)

@@ -9,7 +9,9 @@
  *
  * SIMD ("Teddy", the technique Hyperscan published; this is its own code).
  * The text is read 16 bytes at a time: SSSE3 works on two 128-bit halves,
- * AVX2 has the 16 bytes in both lanes of a 256-bit register.
+ * AVX2 has the 16 bytes in both lanes of a 256-bit register.  AVX-512 (with
+ * VBMI) reads 64 at a time with exact byte tables in place of the nibble
+ * ones below, and verifies differently: see teddy_scan64.
  *  - Longer literals are sorted into 16 buckets, a bit each: buckets 0-7 in
  *    the first half or lane, 8-15 in the second.  A literal's fingerprint is
  *    three of its bytes in a row, the rarest (by byte_freq) of its first
@@ -251,6 +253,7 @@ static void ac_scan(const pf_matcher *m, const uint8_t *u, size_t len, uint64_t 
 #define PF_FP         3   /* fingerprint bytes */
 #define PF_MAX_SINGLE 32  /* one-byte literals: bits of scan_state.pending */
 #define PF_MAX_LITS   256 /* longer literals: bounds the bucket merging's O(n^2) */
+#define PF_SGROUPS    5   /* groups of one-byte literals: 8 to a group, ASCII apart */
 
 /* The cost model, in cycles per text byte: a candidate (a mispredicted
  * branch, the bucket loop) and each literal compared for it, as measured on
@@ -270,6 +273,20 @@ typedef struct pf_lit {
     uint32_t set;   /* offset of its rule set in pf_teddy.sets */
 } pf_lit;
 
+/* Up to 8 literals of one bucket, one per 64-bit lane, for verifying them
+ * at once with AVX-512: lane j holds literal j's bytes, orm and mask (as in
+ * pf_lit).  The text window is the 16 bytes that start 7 before the
+ * fingerprint's end e; idx picks each literal's 8 bytes from it. */
+typedef struct pf_group {
+    uint64_t bytes[8], orm[8], mask[8];
+    int64_t rel[8];    /* 2 + off: the literal starts at e - rel */
+    int64_t len[8];    /* its length */
+    uint64_t word0[8]; /* word 0 of its rule set: all of it for up to 64 rules */
+    uint8_t idx[64];   /* lane j byte i: window byte 5 - off + i */
+    uint32_t set[8];   /* offset of its rule set in pf_teddy.sets */
+    uint8_t lanes;     /* bit per lane in use */
+} pf_group;
+
 struct pf_teddy {
     /* [position][low, high nibble][buckets 0-7, 8-15][nibble] -> bucket bits;
      * one 32-byte row per position and nibble, an AVX2 register's two lanes */
@@ -288,6 +305,22 @@ struct pf_teddy {
     uint8_t single_hi[16];
     uint64_t *sets; /* rule sets of the literals, nwords words each */
     double cost;    /* estimated verification cycles per byte */
+    /* PF_IMPL_AVX512.  Exact byte tables: [position][buckets 0-7, 8-15]
+     * [byte & 0x7f] -> the buckets with that byte (either case for a
+     * letter) at fingerprint position k.  Entry x stands for bytes x and
+     * x | 0x80, so it holds the buckets of both. */
+    uint8_t byte_tab[PF_FP][2][128];
+    /* One-byte literals in groups of up to 8, each of bytes below 0x80 or
+     * of bytes from 0x80 (so that byte & 0x7f, with the byte's bit 7, tells
+     * them apart): sgroup_tab[g][byte & 0x7f] has bit j for
+     * single[sgroup_lit[g][j]]. */
+    size_t nsgroup;
+    uint8_t sgroup_tab[PF_SGROUPS][128];
+    bool sgroup_high[PF_SGROUPS];
+    uint8_t sgroup_n[PF_SGROUPS];
+    uint8_t sgroup_lit[PF_SGROUPS][8];
+    pf_group *groups;                /* the literals again, 8 to a group */
+    uint16_t gfirst[PF_BUCKETS + 1]; /* bucket b is groups[gfirst[b], gfirst[b + 1]) */
 };
 
 static void teddy_free(pf_teddy *t)
@@ -295,6 +328,7 @@ static void teddy_free(pf_teddy *t)
     if (t == NULL)
         return;
     free(t->lits);
+    free(t->groups);
     free(t->bucket_set);
     free(t->sets);
     free(t);
@@ -545,6 +579,22 @@ static int teddy_build(const pf_matcher *m, const rule *rules, size_t n, pf_tedd
     }
     for (int h = 0; h < 16; h++)
         t->single_hi[h] = hi_class(h | 2); /* case: bit 5 either way */
+    for (size_t i = 0; i < t->nsingle; i++) {
+        uint8_t c = t->single[i];
+        bool high = c >= 0x80;
+        size_t g = 0;
+        while (g < t->nsgroup && (t->sgroup_high[g] != high || t->sgroup_n[g] == 8))
+            g++;
+        if (g == t->nsgroup) { /* at most 4 of 8 and 1, or 3 and 2, ...: 5 */
+            t->nsgroup++;
+            t->sgroup_high[g] = high;
+        }
+        uint8_t bit = (uint8_t)(1u << t->sgroup_n[g]);
+        t->sgroup_lit[g][t->sgroup_n[g]++] = (uint8_t)i;
+        t->sgroup_tab[g][c & 0x7f] |= bit;
+        if (c >= 'a' && c <= 'z')
+            t->sgroup_tab[g][c ^ 0x20] |= bit;
+    }
 
     /* Longer ones: into buckets, grouped by bucket. */
     t->lits = calloc(nlong ? nlong : 1, sizeof *t->lits);
@@ -588,11 +638,47 @@ static int teddy_build(const pf_matcher *m, const rule *rules, size_t n, pf_tedd
                     if (c < 0 || (x | 2) == c >> 4) /* case: bit 5 either way */
                         t->nib[k][1][half][x] |= bit;
                 }
+                if (c < 0) { /* "any": a two-byte literal's third byte */
+                    for (int x = 0; x < 128; x++)
+                        t->byte_tab[k][half][x] |= bit;
+                    continue;
+                }
+                uint8_t e = (uint8_t)(l->bytes >> (8 * (l->off + k))); /* folded */
+                t->byte_tab[k][half][e & 0x7f] |= bit;
+                if (e >= 'a' && e <= 'z')
+                    t->byte_tab[k][half][(e ^ 0x20) & 0x7f] |= bit;
             }
             for (size_t w = 0; w < nw; w++)
                 t->bucket_set[b * nw + w] |= t->sets[l->set + w];
         }
     }
+
+    /* The literals in groups of 8 for AVX-512 verification. */
+    t->groups = calloc(nl / 8 + PF_BUCKETS, sizeof *t->groups);
+    if (t->groups == NULL)
+        goto done;
+    size_t ng = 0;
+    for (size_t b = 0; b < PF_BUCKETS; b++) {
+        t->gfirst[b] = (uint16_t)ng;
+        for (size_t i = t->first[b]; i < t->first[b + 1]; i++) {
+            size_t j = (i - t->first[b]) % 8;
+            if (j == 0)
+                ng++;
+            pf_group *g = &t->groups[ng - 1];
+            const pf_lit *l = &t->lits[i];
+            g->bytes[j] = l->bytes;
+            g->orm[j] = l->orm;
+            g->mask[j] = l->mask;
+            g->rel[j] = 2 + l->off;
+            g->len[j] = l->len;
+            g->word0[j] = t->sets[l->set];
+            for (int k = 0; k < 8; k++)
+                g->idx[8 * j + k] = (uint8_t)(5 - l->off + k); /* off <= 5: below 16 */
+            g->set[j] = l->set;
+            g->lanes |= (uint8_t)(1u << j);
+        }
+    }
+    t->gfirst[PF_BUCKETS] = (uint16_t)ng;
     rc = 1;
 done:
     free(all);
@@ -921,9 +1007,197 @@ __attribute__((target("avx2"))) static void teddy_scan32(const pf_matcher *m, co
     verify_end(m, u, len, st.live, set);
 }
 
+/* ---- AVX-512 (BW, VBMI): 64 text bytes per step, exact byte tables ---- */
+
+#define PF_AVX512 __attribute__((target("avx512f,avx512bw,avx512vbmi")))
+
+/* Where the time of the 16-byte scans goes on log lines is branches that
+ * the candidates make unpredictable, more than the table lookups.  So this
+ * one looks up 8 blocks of 64 bytes (a chunk) without a branch, keeping
+ * their candidates, and then verifies them all, each bucket's literals in
+ * groups of 8 with one compare.  One-byte literals are not verified at
+ * all: their flags are ORed over the text and read once at the end.
+ *
+ * vpermt2b looks a byte up in a 128-byte table held in two registers (bit 7
+ * of the byte is ignored, hence byte_tab's x | 0x80 entries), so one
+ * instruction gives the exact buckets of 64 bytes for a fingerprint
+ * position and half, where the nibble tables need two shuffles and lose
+ * precision.  The bytes 1 and 2 before each text byte (fingerprint
+ * positions 1 and 0) are loaded again one and two bytes earlier; in the
+ * first block they are shifted in with zeros.  Masked loads read only
+ * text[0, len), so a short text or the last block needs no copy.  Buckets
+ * found done are taken out of the tables between chunks. */
+
+#define PF_CHUNK 8 /* blocks of 64 bytes looked up before their candidates are verified */
+
+/* Index vectors for vpermb: byte i - 1 and i - 2 (the low bytes are
+ * masked off where used). */
+static const uint8_t back1[64] = {63, 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14,
+                                  15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+                                  31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46,
+                                  47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62};
+static const uint8_t back2[64] = {62, 63, 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13,
+                                  14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
+                                  30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45,
+                                  46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61};
+
+/* Verifies bucket b's literals for a fingerprint that ends at text position
+ * e (2 <= e < len): win is the text from e - 7 on (16 bytes, zeros outside
+ * the text).  The rules of the literals found go to *acc (nw == 1) or to
+ * set. */
+PF_AVX512 static inline void verify64(const pf_teddy *t, size_t nw, const uint8_t *win, size_t e,
+                                      size_t len, unsigned b, uint64_t *acc, uint64_t *set)
+{
+    __m512i w = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)win));
+    __m512i ev = _mm512_set1_epi64((long long)e), lenv = _mm512_set1_epi64((long long)len);
+    for (size_t i = t->gfirst[b]; i < t->gfirst[b + 1]; i++) {
+        const pf_group *g = &t->groups[i];
+        __m512i x = _mm512_permutexvar_epi8(_mm512_loadu_si512(g->idx), w);
+        x = _mm512_ternarylogic_epi64(x, _mm512_loadu_si512(g->orm), _mm512_loadu_si512(g->mask),
+                                      0xa8); /* (x | orm) & mask */
+        /* The literal must lie in the text: the window's zeros are bytes
+         * a literal may have. */
+        __m512i s = _mm512_sub_epi64(ev, _mm512_loadu_si512(g->rel));
+        __mmask8 in = _mm512_mask_cmpge_epi64_mask(g->lanes, s, _mm512_setzero_si512());
+        in =
+            _mm512_mask_cmple_epi64_mask(in, _mm512_add_epi64(s, _mm512_loadu_si512(g->len)), lenv);
+        __mmask8 hit = _mm512_mask_cmpeq_epi64_mask(in, x, _mm512_loadu_si512(g->bytes));
+        if (nw == 1) {
+            *acc |= (uint64_t)_mm512_mask_reduce_or_epi64(hit, _mm512_loadu_si512(g->word0));
+        } else {
+            for (unsigned h = hit; h != 0; h &= h - 1)
+                add_set(set, &t->sets[g->set[__builtin_ctz(h)]], nw);
+        }
+    }
+}
+
+/* Takes the buckets not in live out of position 2's tables. */
+#define KEEP_LIVE(live)                                      \
+    do {                                                     \
+        __m512i lv0 = _mm512_set1_epi8((char)(live));        \
+        __m512i lv1 = _mm512_set1_epi8((char)((live) >> 8)); \
+        t20a = _mm512_and_si512(t20a, lv0);                  \
+        t20b = _mm512_and_si512(t20b, lv0);                  \
+        t21a = _mm512_and_si512(t21a, lv1);                  \
+        t21b = _mm512_and_si512(t21b, lv1);                  \
+    } while (0)
+
+/* The buckets of 64 bytes x at fingerprint position k, half h: tables
+ * t<k><h>a (bytes 0-63) and t<k><h>b (64-127), named one by one so that
+ * they stay in registers. */
+#define LOOKUP64(k, h, x) _mm512_permutex2var_epi8(t##k##h##a, x, t##k##h##b)
+#define LOAD64(k, h)                                            \
+    __m512i t##k##h##a = _mm512_loadu_si512(t->byte_tab[k][h]); \
+    __m512i t##k##h##b = _mm512_loadu_si512(t->byte_tab[k][h] + 64)
+
+/* The flags of one-byte literal group g for 64 bytes f, of which `valid`
+ * are text and `high` have bit 7 set. */
+#define SINGLES64(g, ta, tb) \
+    _mm512_maskz_permutex2var_epi8(valid &(t->sgroup_high[g] ? high : ~high), ta, f, tb)
+
+PF_AVX512 static void teddy_scan64(const pf_matcher *m, const uint8_t *u, size_t len, uint64_t *set)
+{
+    const pf_teddy *t = m->teddy;
+    size_t nw = m->nwords, ng = t->nsgroup;
+    unsigned live = t->buckets;
+    if (live == 0 && ng == 0)
+        return; /* no literals: only rules that are always candidates */
+    LOAD64(0, 0);
+    LOAD64(0, 1);
+    LOAD64(1, 0);
+    LOAD64(1, 1);
+    LOAD64(2, 0);
+    LOAD64(2, 1);
+    KEEP_LIVE(live);
+    /* Group 0 of the one-byte literals in registers, any others (over 8,
+     * or bytes from 0x80) from memory. */
+    __m512i s0a = _mm512_loadu_si512(t->sgroup_tab[0]);
+    __m512i s0b = _mm512_loadu_si512(t->sgroup_tab[0] + 64);
+    __m512i sacc0 = _mm512_setzero_si512();
+    __m512i sacc[PF_SGROUPS];
+    for (size_t g = 1; g < ng; g++)
+        sacc[g] = _mm512_setzero_si512();
+    /* The chunk's text from 8 bytes before it to 16 after it, zeros past
+     * len, for verify64's windows; its candidates. */
+    uint8_t text[8 + 64 * PF_CHUNK + 16];
+    uint8_t cand[PF_CHUNK][2][64];
+    uint64_t where[PF_CHUNK];
+    memset(text, 0, 8);
+    uint64_t acc = 0;
+    for (size_t p = 0; p < len;) {
+        size_t base = p, nb = 0;
+        for (; nb < PF_CHUNK && p < len; nb++, p += 64) {
+            size_t n = len - p;
+            __mmask64 valid = n >= 64 ? ~0ull : (1ull << n) - 1;
+            __mmask64 ends = valid; /* where a fingerprint may end */
+            __m512i f = _mm512_maskz_loadu_epi8(valid, u + p), f0, f1;
+            if (p == 0) {
+                f1 = _mm512_maskz_permutexvar_epi8(~1ull, _mm512_loadu_si512(back1), f);
+                f0 = _mm512_maskz_permutexvar_epi8(~3ull, _mm512_loadu_si512(back2), f);
+                ends &= ~3ull; /* a fingerprint has 3 bytes */
+            } else {
+                f1 = _mm512_maskz_loadu_epi8(valid, u + p - 1);
+                f0 = _mm512_maskz_loadu_epi8(valid, u + p - 2);
+            }
+            __m512i r0 = _mm512_ternarylogic_epi64(LOOKUP64(0, 0, f0), LOOKUP64(1, 0, f1),
+                                                   LOOKUP64(2, 0, f), 0x80); /* a & b & c */
+            __m512i r1 = _mm512_ternarylogic_epi64(LOOKUP64(0, 1, f0), LOOKUP64(1, 1, f1),
+                                                   LOOKUP64(2, 1, f), 0x80);
+            _mm512_storeu_si512(text + 8 + 64 * nb, f);
+            _mm512_storeu_si512(cand[nb][0], r0);
+            _mm512_storeu_si512(cand[nb][1], r1);
+            where[nb] = _mm512_test_epi8_mask(_mm512_or_si512(r0, r1), _mm512_set1_epi8(-1)) & ends;
+            __mmask64 high = _mm512_movepi8_mask(f);
+            sacc0 = _mm512_or_si512(sacc0, SINGLES64(0, s0a, s0b));
+            for (size_t g = 1; g < ng; g++) {
+                __m512i ta = _mm512_loadu_si512(t->sgroup_tab[g]);
+                __m512i tb = _mm512_loadu_si512(t->sgroup_tab[g] + 64);
+                sacc[g] = _mm512_or_si512(sacc[g], SINGLES64(g, ta, tb));
+            }
+        }
+        /* A literal may go on past the chunk: the next 16 bytes of text,
+         * if any (p is past len after a short last block). */
+        size_t more = p >= len ? 0 : len - p < 16 ? len - p : 16;
+        __m512i next = _mm512_maskz_loadu_epi8((1ull << more) - 1, u + p);
+        _mm_storeu_si128((__m128i *)(text + 8 + 64 * nb), _mm512_castsi512_si128(next));
+        for (size_t j = 0; j < nb; j++) {
+            for (uint64_t w = where[j]; w != 0; w &= w - 1) {
+                size_t i = (size_t)__builtin_ctzll(w), at = 64 * j + i;
+                for (unsigned bits = cand[j][0][i] | (unsigned)cand[j][1][i] << 8; bits != 0;
+                     bits &= bits - 1)
+                    verify64(t, nw, text + 8 + at - 7, base + at, len,
+                             (unsigned)__builtin_ctz(bits), &acc, set);
+            }
+        }
+        if (p < len) { /* another chunk: carry 8 bytes, drop the buckets done */
+            memcpy(text, text + 64 * PF_CHUNK, 8);
+            set[0] |= acc;
+            for (unsigned q = live; q != 0; q &= q - 1) {
+                unsigned b = (unsigned)__builtin_ctz(q);
+                if (covers(set, &t->bucket_set[b * nw], nw))
+                    live &= ~(1u << b);
+            }
+            KEEP_LIVE(live);
+        }
+    }
+    set[0] |= acc;
+    sacc[0] = sacc0;
+    for (size_t g = 0; g < ng; g++) {
+        uint64_t x = (uint64_t)_mm512_reduce_or_epi64(sacc[g]);
+        x |= x >> 32;
+        x |= x >> 16;
+        x |= x >> 8;
+        for (unsigned j = (unsigned)x & 0xff; j != 0; j &= j - 1)
+            add_set(set, &t->sets[t->single_set[t->sgroup_lit[g][__builtin_ctz(j)]]], nw);
+    }
+    verify_end(m, u, len, live, set);
+}
+
 static bool cpu_has(pf_impl impl)
 {
     __builtin_cpu_init();
+    if (impl == PF_IMPL_AVX512)
+        return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi");
     if (impl == PF_IMPL_AVX2)
         return __builtin_cpu_supports("avx2");
     if (impl == PF_IMPL_SSSE3)
@@ -979,7 +1253,9 @@ pf_matcher *pf_build_with(const rule *rules, size_t n, pf_impl want)
     bool automatic = want == PF_IMPL_AUTO;
 #ifdef PF_X86
     if (automatic)
-        want = cpu_has(PF_IMPL_AVX2) ? PF_IMPL_AVX2 : PF_IMPL_SSSE3;
+        want = cpu_has(PF_IMPL_AVX512) ? PF_IMPL_AVX512
+               : cpu_has(PF_IMPL_AVX2) ? PF_IMPL_AVX2
+                                       : PF_IMPL_SSSE3;
     if (want != PF_IMPL_AC && cpu_has(want)) {
         int rc = teddy_build(m, rules, n, &m->teddy);
         if (rc < 0)
@@ -1014,6 +1290,10 @@ void pf_scan(const pf_matcher *m, const char *text, size_t len, uint64_t *set)
         set[w] = m->always[w];
     const uint8_t *u = (const uint8_t *)text;
 #ifdef PF_X86
+    if (m->impl == PF_IMPL_AVX512) {
+        teddy_scan64(m, u, len, set);
+        return;
+    }
     if (m->impl == PF_IMPL_AVX2) {
         teddy_scan32(m, u, len, set);
         return;

@@ -8,7 +8,7 @@
  * decides).  Built once per policy, read-only afterwards.
  *
  * Two implementations give the same sets: a SIMD literal matcher ("Teddy"
- * style, SSSE3 or AVX2, chosen at build time by the CPU) and an Aho-Corasick
+ * style, SSSE3, AVX2 or AVX-512, chosen at build time by the CPU) and an Aho-Corasick
  * automaton, used on other CPUs and when the literals do not suit the SIMD
  * matcher.  See prefilter.c.
  */
@@ -32,7 +32,8 @@ typedef enum pf_impl {
     PF_IMPL_AUTO,  /* the fastest the CPU and the literals allow */
     PF_IMPL_AC,    /* Aho-Corasick, any CPU */
     PF_IMPL_SSSE3, /* SIMD, 16 bytes per step */
-    PF_IMPL_AVX2   /* SIMD, 32 bytes per step */
+    PF_IMPL_AVX2,  /* SIMD, 32 bytes per step */
+    PF_IMPL_AVX512 /* SIMD, 64 bytes per step (AVX-512 BW and VBMI) */
 } pf_impl;
 
 /* Builds the matcher for rules[0, n) with implementation `want`.  A SIMD

@@ -1,5 +1,5 @@
 /* tests/test_prefilter.c -- the candidate scan (prefilter.h): each
- * implementation (Aho-Corasick, SSSE3, AVX2) against a naive search, on
+ * implementation (Aho-Corasick, SSSE3, AVX2, AVX-512) against a naive search, on
  * hand-picked literal sets, on random ones and on the default policy's.
  *
  * A SIMD implementation the CPU lacks builds the automaton instead, so every
@@ -20,21 +20,24 @@
 
 #define PREFIX 8 /* bytes of a literal that count (PF_PREFIX) */
 
-static const pf_impl impls[] = {PF_IMPL_AC, PF_IMPL_SSSE3, PF_IMPL_AVX2};
+static const pf_impl impls[] = {PF_IMPL_AC, PF_IMPL_SSSE3, PF_IMPL_AVX2, PF_IMPL_AVX512};
 #define NIMPLS (sizeof impls / sizeof impls[0])
 
 static const char *impl_name(pf_impl i)
 {
-    return i == PF_IMPL_AC      ? "ac"
-           : i == PF_IMPL_SSSE3 ? "ssse3"
-           : i == PF_IMPL_AVX2  ? "avx2"
-                                : "auto";
+    return i == PF_IMPL_AC       ? "ac"
+           : i == PF_IMPL_SSSE3  ? "ssse3"
+           : i == PF_IMPL_AVX2   ? "avx2"
+           : i == PF_IMPL_AVX512 ? "avx512"
+                                 : "auto";
 }
 
 /* Whether this CPU runs implementation i. */
 static bool cpu_runs(pf_impl i)
 {
 #if defined(__x86_64__) || defined(__i386__)
+    if (i == PF_IMPL_AVX512)
+        return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi");
     if (i == PF_IMPL_AVX2)
         return __builtin_cpu_supports("avx2");
     if (i == PF_IMPL_SSSE3)
@@ -434,8 +437,8 @@ static void random_text(char *t, size_t len, const rule *r, size_t n, unsigned f
             continue;
         size_t at;
         switch (rnd(4)) {
-        case 0: /* across a block boundary */
-            at = (1 + rnd(4)) * 16 - rnd((uint32_t)l + 1);
+        case 0: /* across a block boundary, up to 576 */
+            at = (1 + rnd(36)) * 16 - rnd((uint32_t)l + 1);
             break;
         case 1: /* at the end */
             at = len - l;
@@ -453,16 +456,20 @@ static void random_text(char *t, size_t len, const rule *r, size_t n, unsigned f
 /* Lengths around the block sizes come up often. */
 static size_t random_len(void)
 {
-    static const size_t edges[] = {0, 1, 2, 3, 15, 16, 17, 18, 31, 32, 33, 34, 47, 48, 49, 64, 65};
+    /* Block edges of 16, 32 and 64 bytes, and the AVX-512 scan's chunks of
+     * 512 (with 8 bytes carried over). */
+    static const size_t edges[] = {0,   1,   2,   3,   15,  16,  17,  18,  31,  32,  33,  34,
+                                   47,  48,  49,  63,  64,  65,  66,  127, 128, 129, 255, 256,
+                                   257, 511, 512, 513, 514, 515, 519, 520, 521, 575, 576, 577};
     if (rnd(3) == 0)
         return edges[rnd(sizeof edges / sizeof edges[0])];
-    return rnd(300);
+    return rnd(600);
 }
 
 Test(prefilter, random_literal_sets_and_texts)
 {
     rng_state = 20250101;
-    char text[320];
+    char text[600];
     size_t texts = 0, simd = 0;
     for (unsigned set_no = 0; set_no < 60; set_no++) {
         /* Up to 150 rules (three words of set), 0 to 4 literals each, of 1
@@ -490,7 +497,7 @@ Test(prefilter, random_literal_sets_and_texts)
             m[i] = pf_build_with(r, n, impls[i]);
             cr_assert_not_null(m[i]);
         }
-        simd += pf_matcher_impl(m[NIMPLS - 1]) == PF_IMPL_AVX2;
+        simd += pf_matcher_impl(m[NIMPLS - 1]) == impls[NIMPLS - 1];
         char what[32];
         snprintf(what, sizeof what, "set %u", set_no);
         for (unsigned i = 0; i < 400; i++) {
@@ -503,7 +510,7 @@ Test(prefilter, random_literal_sets_and_texts)
         free_rules(r, n);
     }
     cr_assert_geq(texts, 20000);
-    if (cpu_runs(PF_IMPL_AVX2))
+    if (cpu_runs(impls[NIMPLS - 1]))
         cr_assert_geq(simd, 50, "most sets fit the SIMD matcher: %zu of 60", simd);
 }
 
@@ -519,7 +526,9 @@ Test(prefilter, default_policy_literals_on_random_log_lines)
     cr_assert_gt(nlits, 50, "the default policy has many literals");
 
     /* Its own matcher is a SIMD one wherever the CPU has SIMD. */
-    if (cpu_runs(PF_IMPL_AVX2))
+    if (cpu_runs(PF_IMPL_AVX512))
+        cr_assert_eq(pf_matcher_impl(p->matcher), PF_IMPL_AVX512);
+    else if (cpu_runs(PF_IMPL_AVX2))
         cr_assert_eq(pf_matcher_impl(p->matcher), PF_IMPL_AVX2);
     else if (cpu_runs(PF_IMPL_SSSE3))
         cr_assert_eq(pf_matcher_impl(p->matcher), PF_IMPL_SSSE3);
@@ -562,7 +571,7 @@ Test(prefilter, default_policy_literals_on_random_log_lines)
         "+1 ",
         "007 ",
     };
-    char text[400];
+    char text[600];
     rng_state = 4242;
     for (unsigned i = 0; i < 20000; i++) {
         size_t len = 0, want = random_len();

@@ -12,7 +12,7 @@
 #   ANONIP    anonip command             (default anonip; skipped when missing)
 #   LINES     lines in the test log      (default 1000000)
 #   SEED      generator seed             (default 1)
-#   REPEAT    runs per tool, best counts (default 3)
+#   REPEAT    rounds (each tool once per round), best counts (default 3)
 #   OUT       work/result directory      (default ./bench/out)
 #   BIG=1     also pipe LINES*10 generated lines through logscrub and report
 #             its peak RSS (memory must not grow with the input)
@@ -93,54 +93,61 @@ cat "$LOG" >/dev/null # warm the page cache so the first tool is not penalised
 # --- timing --------------------------------------------------------------
 declare -A SECS RSS
 
-# measure NAME CMD...: run CMD <$LOG >/dev/null $REPEAT times; record the best
-# wall time in SECS[NAME] (seconds) and the largest peak RSS in RSS[NAME] (KiB).
-# Returns CMD's exit status when a run fails.
+# measure NAME CMD...: run CMD <$LOG >/dev/null once; keep the best wall time
+# in BEST[NAME] (microseconds) and the largest peak RSS in RSS[NAME] (KiB).
+# Returns CMD's exit status when the run fails.
+declare -A BEST
 measure() {
-    local name=$1 i best='' rss='' t0 el st r
+    local name=$1 t0 el st=0 r
     shift
-    for ((i = 0; i < REPEAT; i++)); do
-        st=0
-        now
-        t0=$NOW
-        if [ -n "$TIME_BIN" ]; then
-            "$TIME_BIN" -f '%M' -o "$RSSF" "$@" <"$LOG" >/dev/null || st=$?
-        else
-            "$@" <"$LOG" >/dev/null || st=$?
-        fi
-        now
-        el=$((NOW - t0))
-        if [ "$st" -ne 0 ]; then
-            warn "$name failed (exit $st)"
-            return "$st"
-        fi
-        if [ -z "$best" ] || [ "$el" -lt "$best" ]; then best=$el; fi
-        if [ -n "$TIME_BIN" ]; then
-            r=$(tail -n 1 "$RSSF")
-            case $r in '' | *[!0-9]*) ;; *) if [ -z "$rss" ] || [ "$r" -gt "$rss" ]; then rss=$r; fi ;; esac
-        fi
-    done
-    SECS[$name]=$(awk -v us="$best" 'BEGIN { printf "%.3f", us / 1e6 }')
-    RSS[$name]=${rss:-n/a}
-    printf 'bench: %-26s best of %d: %s s\n' "$name" "$REPEAT" "${SECS[$name]}"
+    now
+    t0=$NOW
+    if [ -n "$TIME_BIN" ]; then
+        "$TIME_BIN" -f '%M' -o "$RSSF" "$@" <"$LOG" >/dev/null || st=$?
+    else
+        "$@" <"$LOG" >/dev/null || st=$?
+    fi
+    now
+    el=$((NOW - t0))
+    if [ "$st" -ne 0 ]; then
+        warn "$name failed (exit $st)"
+        return "$st"
+    fi
+    if [ -z "${BEST[$name]:-}" ] || [ "$el" -lt "${BEST[$name]}" ]; then BEST[$name]=$el; fi
+    if [ -n "$TIME_BIN" ]; then
+        r=$(tail -n 1 "$RSSF")
+        case $r in
+        '' | *[!0-9]*) ;;
+        *) if [ -z "${RSS[$name]:-}" ] || [ "$r" -gt "${RSS[$name]}" ]; then RSS[$name]=$r; fi ;;
+        esac
+    fi
 }
 
-TOOLS=(cat)
-measure cat cat || die "cat failed"
-if [ "$HAVE_ANONIP" = 1 ]; then
-    if measure anonip "$ANONIP"; then TOOLS+=(anonip); else HAVE_ANONIP=0; fi
-else
-    echo "bench: anonip not installed (Debian package 'anonip'): skipping it"
-fi
-STATUS=0
 NR="logscrub --no-rules"
 DP="logscrub (default policy)"
-TOOLS+=("logscrub --compat=anonip")
-measure "logscrub --compat=anonip" "$LOGSCRUB" --compat=anonip || STATUS=1
-measure "$NR" "$LOGSCRUB" --no-rules || die "logscrub --no-rules failed"
-TOOLS+=("$NR")
-measure "$DP" "$LOGSCRUB" || die "logscrub (default policy) failed"
-TOOLS+=("$DP")
+CA="logscrub --compat=anonip"
+[ "$HAVE_ANONIP" = 1 ] || echo "bench: anonip not installed (Debian package 'anonip'): skipping it"
+# The tools take turns, round after round, so that each one's best run is
+# drawn from the same stretch of time: on a shared machine a slow spell then
+# hits all of them, not just whichever happened to be running.
+STATUS=0
+for ((round = 1; round <= REPEAT; round++)); do
+    echo "bench: round $round of $REPEAT"
+    measure cat cat || die "cat failed"
+    if [ "$HAVE_ANONIP" = 1 ] && ! measure anonip "$ANONIP"; then HAVE_ANONIP=0; fi
+    if [ "$STATUS" = 0 ] && ! measure "$CA" "$LOGSCRUB" --compat=anonip; then STATUS=1; fi
+    measure "$NR" "$LOGSCRUB" --no-rules || die "logscrub --no-rules failed"
+    measure "$DP" "$LOGSCRUB" || die "logscrub (default policy) failed"
+done
+TOOLS=(cat)
+[ "$HAVE_ANONIP" = 1 ] && TOOLS+=(anonip)
+[ "$STATUS" = 0 ] && TOOLS+=("$CA")
+TOOLS+=("$NR" "$DP")
+for t in "${TOOLS[@]}"; do
+    SECS[$t]=$(awk -v us="${BEST[$t]}" 'BEGIN { printf "%.3f", us / 1e6 }')
+    RSS[$t]=${RSS[$t]:-n/a}
+    printf 'bench: %-26s best of %d: %s s\n' "$t" "$REPEAT" "${SECS[$t]}"
+done
 
 # --- cheap correctness checks (not timed) -----------------------------------
 # Addresses from about 100 sample lines: the client column, the
@@ -228,7 +235,7 @@ report() {
         aver=$("$ANONIP" --version 2>&1 | head -n 1 || true)
         echo "anonip:  ${aver:-unknown version} ($(command -v "$ANONIP"))"
     fi
-    echo "each tool: stdin from the file, stdout to /dev/null, best of $REPEAT runs; MB = 10^6 bytes"
+    echo "each tool: stdin from the file, stdout to /dev/null, best of $REPEAT interleaved rounds; MB = 10^6 bytes"
     [ -n "$TIME_BIN" ] || echo "peak RSS: n/a (install GNU time: apt-get install time)"
     echo
     printf '%-27s %10s %10s %14s\n' tool seconds MB/s "peak RSS KiB"

@@ -522,25 +522,78 @@ __attribute__((target("avx512bw"))) static void classify_avx512(const char *text
     c->dot = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.'));
 }
 
+#define AVX2_RANGE(v, lo, hi)                                                           \
+    _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8((char)((lo) - 1))),          \
+                     _mm256_cmpgt_epi8(_mm256_set1_epi8((char)((hi) + 1)), v))
+#define AVX2_BITS(m) ((uint64_t)(uint32_t)_mm256_movemask_epi8(m))
+
+/* Loads the 32 bytes of text at `at` for a word ending at most at len:
+ * directly, from the last 32 bytes of the text (*sh says how many of them
+ * to drop), or from a zeroed copy when the text is shorter than 32. */
+__attribute__((target("avx2"))) static inline __m256i load32(const char *text, size_t len,
+                                                             size_t at, unsigned *sh)
+{
+    *sh = 0;
+    if (at + 32 <= len)
+        return _mm256_loadu_si256((const __m256i *)(const void *)(text + at));
+    if (len >= 32) {
+        *sh = (unsigned)(at - (len - 32));
+        return _mm256_loadu_si256((const __m256i *)(const void *)(text + len - 32));
+    }
+    char pad[32] = {0};
+    memcpy(pad, text + at, len - at);
+    return _mm256_loadu_si256((const __m256i *)(const void *)pad);
+}
+
+/* AVX2: two 32-byte halves per word. */
+__attribute__((target("avx2"))) static void classify_avx2(const char *text, size_t len,
+                                                           size_t base, cls64 *c)
+{
+    *c = (cls64){0, 0, 0, 0, 0, 0};
+    for (unsigned k = 0; k < 64 && base + k < len; k += 32) {
+        unsigned sh;
+        __m256i v = load32(text, len, base + k, &sh);
+        __m256i lower = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
+        __m256i d = AVX2_RANGE(v, '0', '9');
+        __m256i dash = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('-'));
+        c->digit |= AVX2_BITS(d) >> sh << k;
+        c->alpha |= AVX2_BITS(AVX2_RANGE(lower, 'a', 'z')) >> sh << k;
+        c->hex |= AVX2_BITS(_mm256_or_si256(d, AVX2_RANGE(lower, 'a', 'f'))) >> sh << k;
+        c->narrow |= AVX2_BITS(_mm256_or_si256(dash, _mm256_cmpeq_epi8(v, _mm256_set1_epi8(' '))))
+                     >> sh << k;
+        c->pair |= AVX2_BITS(_mm256_or_si256(dash, _mm256_cmpeq_epi8(v, _mm256_set1_epi8(':'))))
+                   >> sh << k;
+        c->dot |= AVX2_BITS(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('.'))) >> sh << k;
+    }
+}
+
 typedef void classify_fn(const char *, size_t, size_t, cls64 *);
 
-static atomic_bool baseline_only;
+/* The widest code ls_prescan_simd_limit allows (an ls_simd_limit). */
+static atomic_uint simd_limit;
+
+static bool simd_ok(ls_simd_limit need)
+{
+    unsigned lim = atomic_load_explicit(&simd_limit, memory_order_relaxed);
+    return lim == LS_SIMD_AUTO || lim >= (unsigned)need;
+}
 
 static classify_fn *pick_classify(void)
 {
-    return !atomic_load_explicit(&baseline_only, memory_order_relaxed) &&
-                   __builtin_cpu_supports("avx512bw")
-               ? classify_avx512
-               : classify;
+    if (simd_ok(LS_SIMD_AVX512) && __builtin_cpu_supports("avx512bw"))
+        return classify_avx512;
+    if (simd_ok(LS_SIMD_AVX2) && __builtin_cpu_supports("avx2"))
+        return classify_avx2;
+    return classify;
 }
 #endif
 
-void ls_prescan_baseline_only(bool on)
+void ls_prescan_simd_limit(ls_simd_limit limit)
 {
 #ifdef HAVE_CLASSIFY_X86
-    atomic_store(&baseline_only, on);
+    atomic_store(&simd_limit, (unsigned)limit);
 #else
-    (void)on;
+    (void)limit;
 #endif
 }
 
@@ -748,14 +801,43 @@ __attribute__((target("avx512bw"))) static void wide_masks_avx512(const char *te
 }
 #endif
 
+#ifdef HAVE_CLASSIFY_X86
+__attribute__((target("avx2"))) static void wide_masks_avx2(const char *text, size_t len,
+                                                             size_t base, wide64 *m)
+{
+    uint64_t d = 0, keep = 0, z = 0, pre = 0;
+    for (unsigned k = 0; k < 64 && base + k < len; k += 32) {
+        unsigned sh;
+        __m256i v = load32(text, len, base + k, &sh);
+        __m256i dm = AVX2_RANGE(v, '0', '9');
+        __m256i w = _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(' ')),
+                                    _mm256_cmpeq_epi8(v, _mm256_set1_epi8('-')));
+        w = _mm256_or_si256(w, AVX2_RANGE(v, '\t', '\r'));
+        w = _mm256_or_si256(w, AVX2_RANGE(v, '.', '/'));
+        w = _mm256_or_si256(w, AVX2_RANGE(v, '(', ')'));
+        d |= AVX2_BITS(dm) >> sh << k;
+        keep |= AVX2_BITS(_mm256_or_si256(dm, w)) >> sh << k;
+        z |= AVX2_BITS(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('0'))) >> sh << k;
+        pre |= AVX2_BITS(_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('+')),
+                                         _mm256_cmpeq_epi8(v, _mm256_set1_epi8('%'))))
+               >> sh << k;
+    }
+    m->digit = d;
+    m->brk = ~keep;
+    m->zero = z;
+    m->prefix = pre;
+}
+#endif
+
 typedef void wide_fn(const char *, size_t, size_t, wide64 *);
 
 static wide_fn *pick_wide(void)
 {
 #ifdef HAVE_CLASSIFY_X86
-    if (!atomic_load_explicit(&baseline_only, memory_order_relaxed) &&
-        __builtin_cpu_supports("avx512bw"))
+    if (simd_ok(LS_SIMD_AVX512) && __builtin_cpu_supports("avx512bw"))
         return wide_masks_avx512;
+    if (simd_ok(LS_SIMD_AVX2) && __builtin_cpu_supports("avx2"))
+        return wide_masks_avx2;
 #endif
     return wide_masks;
 }

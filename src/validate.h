@@ -155,9 +155,16 @@ static inline bool ls_prescan_test(ls_prescan p, ls_line_features *f)
     return ls_prescan_compute(p, f);
 }
 
-/* For tests and benchmarks: true makes every thread compute features with
- * the baseline (SSE2) code even where the CPU has wider vector units, false
- * (the default) lets it pick.  This function can't fail. */
-void ls_prescan_baseline_only(bool on);
+/* For tests and benchmarks: the widest vector code every thread may use to
+ * compute features.  LS_SIMD_AUTO (the default) lets each CPU pick its
+ * best; the others cap it, so each code path can be run on a CPU that has
+ * them all.  This function can't fail. */
+typedef enum ls_simd_limit {
+    LS_SIMD_AUTO = 0,
+    LS_SIMD_BASELINE, /* SSE2 (x86-64 baseline) or portable C */
+    LS_SIMD_AVX2,
+    LS_SIMD_AVX512
+} ls_simd_limit;
+void ls_prescan_simd_limit(ls_simd_limit limit);
 
 #endif /* LS_VALIDATE_H */

@@ -917,14 +917,20 @@ static void check_prescans(const char *s, size_t len)
 
 static void baseline(void)
 {
-    ls_prescan_baseline_only(true);
+    ls_prescan_simd_limit(LS_SIMD_BASELINE);
 }
 
-/* Each prescan test runs twice: with the code this CPU picks and with the
- * baseline code every x86-64 has. */
+static void avx2(void)
+{
+    ls_prescan_simd_limit(LS_SIMD_AVX2);
+}
+
+/* Each prescan test runs three times: with the code this CPU picks, with
+ * AVX2 at most, and with the baseline code every x86-64 has. */
 #define PRESCAN_TEST(name)                                                          \
     static void name(void);                                                        \
     Test(prescan, name) { name(); }                                                \
+    Test(prescan_avx2, name, .init = avx2) { name(); }                             \
     Test(prescan_baseline, name, .init = baseline) { name(); }                     \
     static void name(void)
 

@@ -557,6 +557,12 @@ bool ip_scan(const char *s, size_t len, size_t from, ipmatch *m)
             size_t h = 0;
             while (h < 4 && p - h > i && IS(s[p - h - 1], C_HEX))
                 h++;
+            /* Hex digits right after a '%' are that escape's ("%3Ad%3A":
+             * "3A" is a colon), so a group starts after them.  Reading
+             * "3Ad" as one would find, once "x001%3Ad%3A%3A1" has been
+             * rewritten to "x1%3Ad%3A%3A", a second address inside it. */
+            if (h >= 2 && p - h > 0 && s[p - h - 1] == '%')
+                h -= 2;
             bool glued_ok = h >= 3 && p - h > 0 && IS(s[p - h - 1], C_ALNUM) &&
                             !IS(s[p - h - 1], C_HEX);
             if (h > 0 && try_v6_url(s, len, p - h, glued_ok, m))

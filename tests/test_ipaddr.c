@@ -1492,6 +1492,24 @@ Test(ipscan, matches_are_consistent_on_every_prefix)
 
 /* Pseudo-random lines over the alphabet that matters to the scanner;
  * fixed seed, so a failure reproduces. */
+/* Marsaglia's xorshift32: the random tests' fixed, reproducible stream. */
+static uint32_t xorshift(uint32_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    return *x;
+}
+
+/* A random line of up to cap - 1 bytes from alphabet[0, n); returns its length. */
+static size_t random_line(uint32_t *x, const char *alphabet, size_t n, char *line, size_t cap)
+{
+    size_t len = xorshift(x) % cap;
+    for (size_t i = 0; i < len; i++)
+        line[i] = alphabet[xorshift(x) % n];
+    return len;
+}
+
 Test(ipscan, random_lines_keep_the_match_invariants)
 {
     static const char alphabet[] = "0123456789abcdefABCDEFxg:.%[] ,-/\0\xff";
@@ -1499,16 +1517,7 @@ Test(ipscan, random_lines_keep_the_match_invariants)
     char line[96];
 
     for (int round = 0; round < 20000; round++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        size_t len = x % sizeof line;
-        for (size_t i = 0; i < len; i++) {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            line[i] = alphabet[x % (sizeof alphabet - 1)];
-        }
+        size_t len = random_line(&x, alphabet, sizeof alphabet - 1, line, sizeof line);
         check_matches(line, len);
     }
 }
@@ -1538,20 +1547,9 @@ Test(ipscan, wide_and_baseline_scans_agree)
     char line[400];
     ipmatch a[64], b[64];
     for (int round = 0; round < 20000; round++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        size_t len = x % sizeof line;
-        for (size_t i = 0; i < len; i++) {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            line[i] = alphabet[x % (sizeof alphabet - 1)];
-        }
+        size_t len = random_line(&x, alphabet, sizeof alphabet - 1, line, sizeof line);
         for (int k = 0; k < 3; k++) { /* plant a few real addresses */
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
+            xorshift(&x);
             const char *p = planted[x % 6];
             size_t pl = strlen(p);
             if (len > pl + 2) {

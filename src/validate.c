@@ -303,14 +303,6 @@ static bool is_hex_c(char c)
     return is_digit_c(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
 }
 
-#define FEAT_SHAPES LS_FEAT_SHAPES
-#define FEAT_NARROW LS_FEAT_NARROW
-#define FEAT_WIDE LS_FEAT_WIDE
-#define FEAT_B64 LS_FEAT_B64
-#define FEAT_ZERO LS_FEAT_ZERO
-#define FEAT_INTL LS_FEAT_INTL
-#define NARROW_FAST_MIN LS_NARROW_FAST_MIN
-
 /* Called where two letters are followed by two digits: are there 15 or more
  * letters and digits in the run of letters, digits and spaces from the
  * first letter?  The shortest IBAN (Norway) has 15. */
@@ -425,6 +417,23 @@ static inline uint64_t bits16(__m128i m, unsigned shift)
 {
     return (uint64_t)(unsigned)_mm_movemask_epi8(m) << shift;
 }
+
+/* Loads the 16 bytes of text at `at` (< len) without reading past len:
+ * directly, from the last 16 bytes of the text (*sh says how many of them
+ * to drop), or from a zeroed copy when the text is shorter than 16. */
+static inline __m128i load16(const char *text, size_t len, size_t at, unsigned *sh)
+{
+    *sh = 0;
+    if (at + 16 <= len)
+        return _mm_loadu_si128((const __m128i *)(const void *)(text + at));
+    if (len >= 16) {
+        *sh = (unsigned)(at - (len - 16));
+        return _mm_loadu_si128((const __m128i *)(const void *)(text + len - 16));
+    }
+    char pad[16] = {0};
+    memcpy(pad, text + at, len - at);
+    return _mm_loadu_si128((const __m128i *)(const void *)pad);
+}
 #endif
 
 #if defined(__SSE2__)
@@ -453,26 +462,10 @@ static void classify(const char *text, size_t len, size_t base, cls64 *c)
 {
     *c = (cls64){0, 0, 0, 0, 0, 0};
 #if defined(__SSE2__)
-    if (base + 64 <= len) {
-#pragma GCC unroll 4
-        for (unsigned k = 0; k < 64; k += 16)
-            classify16(_mm_loadu_si128((const __m128i *)(const void *)(text + base + k)), 0, k,
-                       c);
-        return;
-    }
     for (unsigned k = 0; k < 64 && base + k < len; k += 16) {
-        size_t at = base + k;
-        if (at + 16 <= len) {
-            classify16(_mm_loadu_si128((const __m128i *)(const void *)(text + at)), 0, k, c);
-        } else if (len >= 16) {
-            /* The last 16 bytes of the text, minus those seen already. */
-            classify16(_mm_loadu_si128((const __m128i *)(const void *)(text + len - 16)),
-                       (unsigned)(at - (len - 16)), k, c);
-        } else {
-            char pad[16] = {0};
-            memcpy(pad, text + at, len - at);
-            classify16(_mm_loadu_si128((const __m128i *)(const void *)pad), 0, k, c);
-        }
+        unsigned sh;
+        __m128i v = load16(text, len, base + k, &sh);
+        classify16(v, sh, k, c);
     }
 #else
     for (unsigned k = 0; k < 64 && base + k < len; k++) {
@@ -610,18 +603,19 @@ static inline uint64_t earlier(uint64_t prev, uint64_t cur, unsigned n)
     return cur << n | prev >> (64 - n);
 }
 
-/* Is there a run of at least NARROW_FAST_MIN one bits lying wholly in m? */
+/* Is there a run of at least LS_NARROW_FAST_MIN one bits lying wholly in m? */
 static inline bool long_run(uint64_t m)
 {
     m &= m >> 1; /* bit k: bits k..k+1 set */
     m &= m >> 2; /* k..k+3 */
     m &= m >> 4; /* k..k+7 */
-    m &= m >> (NARROW_FAST_MIN - 8);
+    m &= m >> (LS_NARROW_FAST_MIN - 8);
     return m != 0;
 }
 
-/* Calls check(s, len, at) for each set bit of cand (bit k is offset base + k)
- * until one returns true. */
+/* For each set bit of cand, lowest first, sets at_ to its offset in the
+ * text (bit k is base + k) and result to the expression check (which uses
+ * at_), until result is true. */
 #define ANY_AT(cand, check, result)                                                       \
     do {                                                                                  \
         uint64_t c_ = (cand);                                                             \
@@ -629,7 +623,6 @@ static inline bool long_run(uint64_t m)
             size_t at_ = base + (size_t)__builtin_ctzll(c_);                              \
             c_ &= c_ - 1;                                                                 \
             result = check;                                                               \
-            (void)at_;                                                                    \
         }                                                                                 \
     } while (0)
 
@@ -662,10 +655,10 @@ static void shapes(ls_line_features *f)
                 run += 64;
             } else {
                 unsigned head = (unsigned)__builtin_ctzll(~m);
-                f->narrow_maybe = run + head >= NARROW_FAST_MIN || long_run(m);
+                f->narrow_maybe = run + head >= LS_NARROW_FAST_MIN || long_run(m);
                 run = (unsigned)__builtin_clzll(~m);
             }
-            if (run >= NARROW_FAST_MIN)
+            if (run >= LS_NARROW_FAST_MIN)
                 f->narrow_maybe = true;
         }
         /* IBAN: two letters, then two digits. */
@@ -691,7 +684,7 @@ static void shapes(ls_line_features *f)
         prev = cur;
         cur = next;
     }
-    f->have |= FEAT_SHAPES;
+    f->have |= LS_FEAT_SHAPES;
 }
 
 /* ---- digit runs, counted exactly ---------------------------------------- */
@@ -712,7 +705,7 @@ static void narrow_exact(ls_line_features *f)
         }
     }
     f->narrow = best;
-    f->have |= FEAT_NARROW;
+    f->have |= LS_FEAT_NARROW;
 }
 
 /* Wide runs: digits with any number of white space, '.', '/', '-', '(' and
@@ -737,33 +730,27 @@ typedef struct wide64 {
  * breakers, which ends a run at the end of the text. */
 static void wide_masks(const char *text, size_t len, size_t base, wide64 *m)
 {
-    const char *s = text + base;
-    char pad[64];
-    if (len - base < 64) {
-        memset(pad, 0, sizeof pad);
-        memcpy(pad, s, len - base);
-        s = pad;
-    }
     uint64_t d = 0, keep = 0, z = 0, pre = 0;
 #if defined(__SSE2__)
-#pragma GCC unroll 4
-    for (unsigned k = 0; k < 64; k += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
+    for (unsigned k = 0; k < 64 && base + k < len; k += 16) {
+        unsigned sh;
+        __m128i v = load16(text, len, base + k, &sh);
         __m128i dm = byte_range(v, '0', '9');
         __m128i w = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
         w = _mm_or_si128(w, byte_range(v, '\t', '\r'));
         w = _mm_or_si128(w, byte_range(v, '.', '/'));
         w = _mm_or_si128(w, byte_range(v, '(', ')'));
-        d |= bits16(dm, k);
-        keep |= bits16(_mm_or_si128(dm, w), k);
-        z |= bits16(_mm_cmpeq_epi8(v, _mm_set1_epi8('0')), k);
+        d |= bits16(dm, 0) >> sh << k;
+        keep |= bits16(_mm_or_si128(dm, w), 0) >> sh << k;
+        z |= bits16(_mm_cmpeq_epi8(v, _mm_set1_epi8('0')), 0) >> sh << k;
         pre |= bits16(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')),
                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('%'))),
-                      k);
+                      0) >> sh << k;
     }
 #else
-    for (unsigned k = 0; k < 64; k++) {
+    const char *s = text + base;
+    for (unsigned k = 0; k < 64 && base + k < len; k++) {
         uint8_t c = dr_class[(unsigned char)s[k]];
         d |= (uint64_t)(c == DR_DIGIT) << k;
         keep |= (uint64_t)(c != 0) << k;
@@ -842,55 +829,6 @@ static wide_fn *pick_wide(void)
     return wide_masks;
 }
 
-/* Set bits of x.  Spelled out: the baseline x86-64 target has no popcount
- * instruction, and the library call GCC makes instead is slower. */
-static inline unsigned bit_count(uint64_t x)
-{
-    x -= (x >> 1) & 0x5555555555555555ull;
-    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
-    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
-    return (unsigned)((x * 0x0101010101010101ull) >> 56);
-}
-
-/* Runs are followed word by word, one step per run holding digits: find
- * its first digit, the breaker that ends it, and count the digits between
- * with a popcount.  Log lines have a dozen or two such runs. */
-static void wide(ls_line_features *f)
-{
-    unsigned best = 0;
-    unsigned n = 0; /* digits in the run open at the current position */
-    wide_fn *masks = pick_wide();
-    for (size_t base = 0; base < f->len; base += 64) {
-        wide64 m;
-        masks(f->text, f->len, base, &m);
-        uint64_t d = m.digit, b = m.brk;
-        unsigned pos = 0;
-        while (pos < 64) {
-            uint64_t from = ~0ull << pos;
-            uint64_t dd = d & from;
-            if (dd == 0) {
-                if (b & from)
-                    n = 0;
-                break;
-            }
-            unsigned i = (unsigned)__builtin_ctzll(dd);
-            if (b & from & ((1ull << i) - 1))
-                n = 0; /* a breaker before this digit */
-            uint64_t bb = b & (~0ull << i);
-            unsigned j = bb ? (unsigned)__builtin_ctzll(bb) : 64;
-            uint64_t span = j == 64 ? ~0ull << i : (~0ull << i) & ((1ull << j) - 1);
-            n += bit_count(d & span);
-            if (n > best)
-                best = n;
-            if (j < 64)
-                n = 0;
-            pos = j;
-        }
-    }
-    f->wide = best;
-    f->have |= FEAT_WIDE;
-}
-
 /* Digits in the wide run from u[*k] to the next breaker; *k ends there. */
 static unsigned run_digits(const uint8_t *u, size_t len, size_t *k)
 {
@@ -902,17 +840,17 @@ static unsigned run_digits(const uint8_t *u, size_t len, size_t *k)
     return n;
 }
 
-/* Wide runs whose first digit is 0 (national phone numbers).  A digit
- * starts a run when the nearest byte before it that is not a separator is
- * a breaker (or there is none).  Adding the separator mask to the
- * positions just after breakers carries each of those across the
- * separators that follow, and the carry comes to rest on that next
- * non-separator: a bit per run start, for the whole word at once.  Zeros
- * among the starts are rare; only their runs are counted. */
-static void wide_zero(ls_line_features *f)
+/* The most digits in one wide run: of all runs, or (zero_led) of the runs
+ * whose first digit is 0 (national phone numbers).  A digit starts a run
+ * when the nearest byte before it that is not a separator is a breaker (or
+ * there is none).  Adding the separator mask to the positions just after
+ * breakers carries each of those across the separators that follow, and
+ * the carry comes to rest on that next non-separator: a bit per run start,
+ * for a whole word at once.  Only the runs at those starts are walked; log
+ * lines have a dozen or two, and few of them start with a zero. */
+static unsigned longest_run(const ls_line_features *f, bool zero_led)
 {
-    const char *s = f->text;
-    const uint8_t *u = (const uint8_t *)s;
+    const uint8_t *u = (const uint8_t *)f->text;
     size_t len = f->len;
     unsigned best = 0;
     uint64_t brk_top = 1; /* the byte before the word is a breaker (bit 63 of prev) */
@@ -921,14 +859,14 @@ static void wide_zero(ls_line_features *f)
     wide_fn *masks = pick_wide();
     for (size_t base = 0; base < len; base += 64) {
         wide64 m;
-        masks(s, len, base, &m);
+        masks(f->text, len, base, &m);
         uint64_t sep = ~(m.digit | m.brk);
         uint64_t seeds = m.brk << 1 | brk_top;
         uint64_t sum = seeds + sep;
         uint64_t out = sum < seeds;
         sum += carry;
         out |= sum < carry;
-        uint64_t starts = (sum ^ sep) & ~sep & m.digit & m.zero;
+        uint64_t starts = (sum ^ sep) & ~sep & m.digit & (zero_led ? m.zero : ~0ull);
         while (starts) {
             size_t k = base + (size_t)__builtin_ctzll(starts);
             starts &= starts - 1;
@@ -942,8 +880,7 @@ static void wide_zero(ls_line_features *f)
         carry = out;
         brk_top = m.brk >> 63;
     }
-    f->wide_zero = best;
-    f->have |= FEAT_ZERO;
+    return best;
 }
 
 /* Wide runs after an international dialling prefix: '+' or "%2B" right
@@ -981,7 +918,7 @@ static void intl(ls_line_features *f)
         digit_top = m.digit >> 63;
     }
     f->intl = best;
-    f->have |= FEAT_INTL;
+    f->have |= LS_FEAT_INTL;
 }
 
 bool ls_prescan_compute(ls_prescan p, ls_line_features *f)
@@ -990,37 +927,41 @@ bool ls_prescan_compute(ls_prescan p, ls_line_features *f)
     case PS_NONE:
         return true;
     case PS_DIGITS_NARROW:
-        if (p.min >= NARROW_FAST_MIN) {
-            if (!(f->have & FEAT_SHAPES))
+        if (p.min >= LS_NARROW_FAST_MIN) {
+            if (!(f->have & LS_FEAT_SHAPES))
                 shapes(f);
             if (!f->narrow_maybe)
                 return false;
         }
-        if (!(f->have & FEAT_NARROW))
+        if (!(f->have & LS_FEAT_NARROW))
             narrow_exact(f);
         return f->narrow >= p.min;
     case PS_DIGITS_WIDE:
-        if (!(f->have & FEAT_WIDE))
-            wide(f);
+        if (!(f->have & LS_FEAT_WIDE)) {
+            f->wide = longest_run(f, false);
+            f->have |= LS_FEAT_WIDE;
+        }
         return f->wide >= p.min;
     case PS_DIGITS_WIDE_ZERO:
-        if (!(f->have & FEAT_ZERO))
-            wide_zero(f);
+        if (!(f->have & LS_FEAT_ZERO)) {
+            f->wide_zero = longest_run(f, true);
+            f->have |= LS_FEAT_ZERO;
+        }
         return f->wide_zero >= p.min;
     case PS_DIGITS_INTL:
-        if (!(f->have & FEAT_INTL))
+        if (!(f->have & LS_FEAT_INTL))
             intl(f);
         return f->intl >= p.min;
     case PS_BASE64_TAIL:
-        if (!(f->have & FEAT_B64)) {
+        if (!(f->have & LS_FEAT_B64)) {
             f->b64 = base64_tail(f->text, f->len);
-            f->have |= FEAT_B64;
+            f->have |= LS_FEAT_B64;
         }
         return f->b64;
     case PS_IBAN:
     case PS_HEX_PAIRS:
     case PS_HEX_QUADS:
-        if (!(f->have & FEAT_SHAPES))
+        if (!(f->have & LS_FEAT_SHAPES))
             shapes(f);
         return p.kind == PS_IBAN ? f->iban : p.kind == PS_HEX_PAIRS ? f->pairs : f->quads;
     }

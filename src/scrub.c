@@ -57,9 +57,10 @@ static const char failed_marker[] = "[logscrub: line removed, a rule failed]";
 static const char unsettled_marker[] = "[logscrub: line removed, addresses did not settle]";
 
 /* How many IP passes one line may need.  Each repeat pass is caused by a
- * rewrite that exposed a new address next to it; real text settles after
- * one, crafted chains of URL-encoded groups after a few more.  A line still
- * changing after this many is removed rather than trusted. */
+ * rewrite that changed text next to an address; real text settles after
+ * one, crafted chains ("::3.0::3.0::3.0.3.1", one link per pass) after a
+ * few more.  A line still changing after this many is removed rather than
+ * trusted. */
 #define MAX_IP_PASSES 16
 
 ls_policy *ls_policy_new(void)
@@ -286,6 +287,28 @@ static bool scrub_ips(ls_worker *w, const char *in, size_t len, const char **out
     return true;
 }
 
+enum passes { PASSES_OK, PASSES_NOMEM, PASSES_UNSETTLED };
+
+/* Runs IP passes over in[0, len) until one rewrites nothing next to an
+ * address (see scrub_ips), at most MAX_IP_PASSES.  `again` as for
+ * scrub_ips' first pass: whether in was scrubbed already.  On PASSES_OK
+ * *out is `in` or one of the worker's pass buffers. */
+static enum passes ip_passes(ls_worker *w, const char *in, size_t len, bool again,
+                             const char **out, size_t *out_len)
+{
+    bool touched;
+    if (!scrub_ips(w, in, len, out, out_len, again, &touched))
+        return PASSES_NOMEM;
+    for (int pass = 1; touched; pass++) {
+        if (pass == MAX_IP_PASSES)
+            return PASSES_UNSETTLED;
+        flip(w); /* the other buffer: the last pass's output is read */
+        if (!scrub_ips(w, *out, *out_len, out, out_len, true, &touched))
+            return PASSES_NOMEM;
+    }
+    return PASSES_OK;
+}
+
 /* Adapts the rules engine's explain callback to the public one. */
 static void explain_rule(void *arg, size_t rule_index, size_t start, size_t end, bool rejected)
 {
@@ -301,24 +324,16 @@ static ls_status scrub_one(ls_worker *w, const char *in, size_t len, const char 
     const ls_policy *p = w->policy;
     const char *t;
     size_t tlen, bad;
+    enum passes ps;
 
     w->ndone = 0;
     if (p->ip_pseudonym && p->key == NULL)
         goto failed; /* ls_policy_open_key was not called: never guess */
-    bool touched;
-    if (!scrub_ips(w, in, len, &t, &tlen, false, &touched))
-        goto nomem;
     /* Boundary rules look at a candidate's neighbours, so rewriting one
      * address can make text next to it an address ("::3.0::3.0.3.1" ->
-     * "::3.::").  When a rewrite touched such bytes, scan once more, until
-     * a pass rewrites nothing that could matter. */
-    for (int pass = 1; touched; pass++) {
-        if (pass == MAX_IP_PASSES)
-            goto unsettled;
-        flip(w);
-        if (!scrub_ips(w, t, tlen, &t, &tlen, true, &touched))
-            goto nomem;
-    }
+     * "::3.::"): ip_passes scans again until nothing that matters changes. */
+    if ((ps = ip_passes(w, in, len, false, &t, &tlen)) != PASSES_OK)
+        goto passes_failed;
     *out = t;
     *out_len = tlen;
     if (p->nrules == 0)
@@ -329,20 +344,13 @@ static ls_status scrub_one(ls_worker *w, const char *in, size_t len, const char 
         return LS_OK;
     case RULES_CHANGED:
         /* A rewrite can turn its neighbours into an address the first pass
-         * rightly skipped ("0301234567::5077" -> "[phone]::5077"): one
-         * more IP pass over the new text.  Its output goes to w->buf, free
-         * again since the rules have read it. */
+         * rightly skipped ("0301234567::5077" -> "[phone]::5077"): IP passes
+         * over the new text.  Their output goes to w->buf, free again since
+         * the rules have read it. */
         if (*out == w->buf)
             flip(w); /* cannot happen today: rules write to their own buffers */
-        if (!scrub_ips(w, *out, *out_len, out, out_len, true, &touched))
-            goto nomem;
-        for (int pass = 1; touched; pass++) {
-            if (pass == MAX_IP_PASSES)
-                goto unsettled;
-            flip(w);
-            if (!scrub_ips(w, *out, *out_len, out, out_len, true, &touched))
-                goto nomem;
-        }
+        if ((ps = ip_passes(w, *out, *out_len, true, out, out_len)) != PASSES_OK)
+            goto passes_failed;
         return LS_OK;
     case RULES_DROP:
         w->count.dropped++;
@@ -357,7 +365,9 @@ failed:
     *out = failed_marker;
     *out_len = sizeof failed_marker - 1;
     return LS_OK;
-unsettled:
+passes_failed:
+    if (ps == PASSES_NOMEM)
+        goto nomem;
     w->count.fail_closed++;
     *out = unsettled_marker;
     *out_len = sizeof unsettled_marker - 1;

@@ -294,6 +294,14 @@ static void compact(reader *r)
     r->start = 0;
 }
 
+/* Compacts and reads more: 0, or RD_ERR / RD_INTR from fill. */
+static int refill(reader *r)
+{
+    compact(r);
+    ssize_t got = fill(r);
+    return got < 0 ? (int)got : 0;
+}
+
 int reader_next(reader *r, rline *line)
 {
     for (;;) {
@@ -339,10 +347,9 @@ int reader_next(reader *r, rline *line)
         }
         if (r->eof)
             return RD_EOF;
-        compact(r);
-        ssize_t got = fill(r);
-        if (got < 0)
-            return (int)got;
+        int rc = refill(r);
+        if (rc < 0)
+            return rc;
     }
 }
 
@@ -373,10 +380,9 @@ int reader_next_block(reader *r, const char **p, size_t *len)
                 return RD_ONE; /* too long, or the last line without '\n' */
             if (r->eof)
                 return RD_EOF;
-            compact(r);
-            ssize_t got = fill(r);
-            if (got < 0)
-                return (int)got;
+            int rc = refill(r);
+            if (rc < 0)
+                return rc;
             continue;
         }
         size_t n = (size_t)(q - s);

@@ -217,6 +217,43 @@ static bool already_scrubbed(const ls_worker *w, const ipaddr *a)
     return false;
 }
 
+/* Room rewrite() may need for match m. */
+static inline size_t rewrite_room(const ipmatch *m)
+{
+    return m->end - m->start > IP_TEXT_MAX_AS ? m->end - m->start : IP_TEXT_MAX_AS;
+}
+
+/* Writes at dst (rewrite_room bytes) what replaces the address m of `in`:
+ * the address as written when keep_private keeps it, else its truncation
+ * or pseudonym, and counts it.  `again` marks a pass over text already
+ * scrubbed: an address an earlier pass over this line wrote is not
+ * scrubbed or counted again, only written out canonically (a rewrite next
+ * to it may have exposed another spelling of it).  Returns the length. */
+static inline size_t rewrite(ls_worker *w, const char *in, ipmatch *m, bool again, char *dst)
+{
+    const ls_policy *p = w->policy;
+    if (p->keep_private && ip_is_special(&m->addr)) {
+        if (!again)
+            w->count.kept++;
+        memcpy(dst, in + m->start, m->end - m->start);
+        return m->end - m->start;
+    }
+    if (!(again && already_scrubbed(w, &m->addr))) {
+        if (p->ip_pseudonym) {
+            ls_key_ip(p->key, &m->addr, p->ipv4_prefix, p->ipv6_prefix);
+            if (w->ndone < sizeof w->done / sizeof w->done[0])
+                w->done[w->ndone++] = m->addr;
+        } else {
+            ip_truncate(&m->addr, p->ipv4_prefix, p->ipv6_prefix);
+        }
+        if (m->addr.family == 4 || m->addr.mapped)
+            w->count.ipv4++;
+        else
+            w->count.ipv6++;
+    }
+    return ip_format_as(&m->addr, m->form, dst);
+}
+
 /* The IP pass: rewrites every address of in[0, len) into w->buf (which
  * must not hold `in`).  Returns false when out of memory; otherwise *out
  * is `in` (no address) or w->buf, and *touched tells whether a rewrite may
@@ -226,7 +263,6 @@ static bool already_scrubbed(const ls_worker *w, const ipaddr *a)
 static bool scrub_ips(ls_worker *w, const char *in, size_t len, const char **out,
                       size_t *out_len, bool again, bool *touched)
 {
-    const ls_policy *p = w->policy;
     size_t from = 0, o = 0;
     bool any = false;
     ipmatch m;
@@ -234,38 +270,11 @@ static bool scrub_ips(ls_worker *w, const char *in, size_t len, const char **out
     *touched = false;
     while (ip_scan(in, len, from, &m)) {
         any = true;
-        if (p->keep_private && ip_is_special(&m.addr)) {
-            if (!again)
-                w->count.kept++;
-            /* Copy through the kept address as it was written. */
-            if (!reserve(w, o + (m.end - from)))
-                return false;
-            memcpy(w->buf + o, in + from, m.end - from);
-            o += m.end - from;
-            from = m.end;
-            continue;
-        }
-        /* An address an earlier pass over this line wrote is not scrubbed
-         * or counted again, only written out canonically (a rewrite next to
-         * it may have exposed another spelling of it). */
-        if (!(again && already_scrubbed(w, &m.addr))) {
-            if (p->ip_pseudonym) {
-                ls_key_ip(p->key, &m.addr, p->ipv4_prefix, p->ipv6_prefix);
-                if (w->ndone < sizeof w->done / sizeof w->done[0])
-                    w->done[w->ndone++] = m.addr;
-            } else {
-                ip_truncate(&m.addr, p->ipv4_prefix, p->ipv6_prefix);
-            }
-            if (m.addr.family == 4 || m.addr.mapped)
-                w->count.ipv4++;
-            else
-                w->count.ipv6++;
-        }
-        if (!reserve(w, o + (m.start - from) + IP_TEXT_MAX_AS))
+        if (!reserve(w, o + (m.start - from) + rewrite_room(&m)))
             return false;
         memcpy(w->buf + o, in + from, m.start - from);
         o += m.start - from;
-        size_t n = ip_format_as(&m.addr, m.form, w->buf + o);
+        size_t n = rewrite(w, in, &m, again, w->buf + o);
         /* Only a rewrite that changed the text can change how its
          * neighbours read. */
         if (!*touched && touchy(in, len, m.start, m.end) &&
@@ -491,7 +500,6 @@ static size_t unwind_line(ls_worker *w, const char *in, size_t len, size_t ls, s
  * match would cost more than the rare touchy line. */
 static bool scrub_block(ls_worker *w, const char *in, size_t len, const char **out, size_t *out_len)
 {
-    const ls_policy *p = w->policy;
     size_t from = 0, o = 0;
     ipmatch m;
 
@@ -520,24 +528,11 @@ static bool scrub_block(ls_worker *w, const char *in, size_t len, const char **o
             from = line_end; /* the '\n' is copied with the text after it */
             continue;
         }
-        if (!reserve_blk(w, o + (m.start - from) + IP_TEXT_MAX_AS))
+        if (!reserve_blk(w, o + (m.start - from) + rewrite_room(&m)))
             return false;
-        if (p->keep_private && ip_is_special(&m.addr)) {
-            w->count.kept++;
-            /* Copy through the kept address as it was written. */
-            memcpy(w->blk + o, in + from, m.end - from);
-            o += m.end - from;
-            from = m.end;
-            continue;
-        }
-        ip_truncate(&m.addr, p->ipv4_prefix, p->ipv6_prefix);
-        if (m.addr.family == 4 || m.addr.mapped)
-            w->count.ipv4++;
-        else
-            w->count.ipv6++;
         memcpy(w->blk + o, in + from, m.start - from);
         o += m.start - from;
-        o += ip_format_as(&m.addr, m.form, w->blk + o);
+        o += rewrite(w, in, &m, false, w->blk + o);
         from = m.end;
     }
     if (from == 0) {

@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "policy.h"
-#include "prefilter.h"
+#include "core/policy.h"
+#include "rules/prefilter.h"
 
 static const struct {
     pf_impl impl;
@@ -112,7 +112,7 @@ int main(int argc, char **argv)
     size_t nm = 0;
     const char *name[NIMPLS];
     for (size_t i = 0; i < NIMPLS; i++) {
-        pf_matcher *x = pf_build_with(p->rules, p->nrules, impls[i].impl);
+        pf_matcher *x = rules_matcher(p->rules, p->nrules, impls[i].impl);
         if (x == NULL) {
             fprintf(stderr, "pf-time: out of memory\n");
             return 1;

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipaddr.h"
+#include "ip/ipaddr.h"
 
 #define FUZZ_NAME "fuzz_ipscan"
 #include "fuzz.h"

@@ -44,9 +44,9 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "embedded.h"
+#include "core/embedded.h"
 #include "logscrub.h"
-#include "policy.h"
+#include "core/policy.h"
 
 #define FUZZ_NAME "fuzz_policy"
 #include "fuzz.h"
@@ -117,7 +117,7 @@ static size_t file_of(const char *msg, size_t *file_len)
         *file_len = n;
         return 0; /* the caller knows the input's size */
     }
-    for (const ls_embedded_file *e = ls_embedded_files; e->name; e++) {
+    for (const embedded_file *e = embedded_files; e->name; e++) {
         n = strlen(e->path);
         if (strncmp(msg, e->path, n) == 0 && msg[n] == ':') {
             CHECK(strcmp(e->kind, "pack") == 0); /* only packs are loaded by name */

@@ -46,7 +46,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "io.h"
+#include "io/io.h"
 
 #define FUZZ_NAME "fuzz_reader"
 #include "fuzz.h"

@@ -42,10 +42,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipaddr.h"
+#include "ip/ipaddr.h"
 #include "logscrub.h"
-#include "policy.h"
-#include "rules.h"
+#include "core/policy.h"
+#include "rules/rules.h"
 
 #define FUZZ_NAME "fuzz_scrub"
 #include "fuzz.h"

@@ -1,0 +1,146 @@
+/* inplace.c -- --in-place: each FILE is filtered into a temporary file in
+ * its directory, which then replaces it (fsync, rename), keeping mode and
+ * owner; on any failure the original stays as it was.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/run.h"
+#include "io/io.h"
+
+
+/* Rewrites one file through a temporary file in the same directory.  On any
+ * failure the temporary file is removed and the original is untouched. */
+static int in_place_one(struct run *run, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        errmsg("%s: %s", path, strerror(errno));
+        return EX_NOINPUT;
+    }
+    struct stat st;
+    unsigned char magic[2];
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        errmsg("%s: not a regular file", path);
+        close(fd);
+        return EX_NOINPUT;
+    }
+    bool gz = pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+
+    char *dcopy = strdup(path), *bcopy = strdup(path);
+    char tmp[PATH_MAX];
+    bool tmp_made = false;
+    int tfd = -1, rc = EX_OK;
+    if (dcopy == NULL || bcopy == NULL) {
+        errmsg("out of memory");
+        rc = EX_SOFTWARE;
+        goto cleanup;
+    }
+    const char *dir = dirname(dcopy);
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s/.%s.logscrub.XXXXXX", dir, basename(bcopy)) >=
+        sizeof tmp) {
+        errmsg("%s: path too long", path);
+        rc = EX_CANTCREAT;
+        goto cleanup;
+    }
+    tfd = mkostemp(tmp, O_CLOEXEC);
+    if (tfd < 0) {
+        errmsg("%s: cannot create temporary file: %s", path, strerror(errno));
+        rc = EX_CANTCREAT;
+        goto cleanup;
+    }
+    tmp_made = true;
+    run->out = writer_new(tfd, gz || run->opt->gzip);
+    if (run->out == NULL) {
+        errmsg("out of memory");
+        rc = EX_SOFTWARE;
+        goto cleanup;
+    }
+    run->out_fd = tfd;
+    run->need_nl = false;
+    run->rc = EX_OK;
+    bool ok = filter(run, fd, path);
+    if (ok && got_term) {
+        errmsg("%s: interrupted; file left unchanged", path);
+        rc = EX_TEMPFAIL;
+        goto cleanup;
+    }
+    if (!ok) {
+        rc = run->rc == -EPIPE ? EX_IOERR : run->rc;
+        goto cleanup;
+    }
+    if (writer_finish(run->out) < 0) {
+        errmsg("%s: cannot write temporary file: %s", path, strerror(writer_errno(run->out)));
+        rc = EX_IOERR;
+        goto cleanup;
+    }
+    if (fchmod(tfd, st.st_mode & 07777) < 0 ||
+        ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
+         fchown(tfd, st.st_uid, st.st_gid) < 0)) {
+        errmsg("%s: cannot keep mode or owner: %s", path, strerror(errno));
+        rc = EX_CANTCREAT;
+        goto cleanup;
+    }
+    if (fsync(tfd) < 0 || close(tfd) < 0) {
+        tfd = -1;
+        errmsg("%s: cannot write temporary file: %s", path, strerror(errno));
+        rc = EX_IOERR;
+        goto cleanup;
+    }
+    tfd = -1;
+    if (rename(tmp, path) < 0) {
+        errmsg("%s: cannot replace: %s", path, strerror(errno));
+        rc = EX_CANTCREAT;
+        goto cleanup;
+    }
+    tmp_made = false;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd); /* the rename is durable; failure here loses nothing */
+        close(dfd);
+    }
+cleanup:
+    if (tfd >= 0)
+        close(tfd);
+    if (tmp_made)
+        unlink(tmp);
+    if (run->out)
+        run->bytes_out += writer_bytes(run->out);
+    writer_free(run->out);
+    run->out = NULL;
+    close(fd);
+    free(dcopy);
+    free(bcopy);
+    return rc;
+}
+
+int run_in_place(struct run *run, char **files, int nfiles)
+{
+    for (int k = 0; k < nfiles; k++) {
+        /* Rewrite what a symbolic link points to: replacing the link itself
+         * would leave the raw target behind. */
+        char *real = realpath(files[k], NULL);
+        if (real == NULL) {
+            errmsg("%s: %s", files[k], strerror(errno));
+            return EX_NOINPUT;
+        }
+        int rc = in_place_one(run, real);
+        free(real);
+        if (rc != EX_OK)
+            return rc;
+    }
+    return EX_OK;
+}

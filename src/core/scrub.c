@@ -1,0 +1,635 @@
+/* scrub.c -- the policy object (read-only once in use) and the per-thread
+ * worker that rewrites one line at a time: addresses first (ipaddr.c), then
+ * the policy's rules (rules.c).
+ *
+ * The worker owns the only per-line memory: buffers that grow to the longest
+ * line seen and are then reused, so steady-state scrubbing does not
+ * allocate.  Lines without an address or rule match are not copied at all.
+ *
+ * ls_scrub_lines does the same for a block of whole lines.  Without rules
+ * and pseudonyms it scans the whole block in one ip_scan sweep, which
+ * saves the per-line overhead (finding the line, one call, one copy each).
+ * That gives the per-line result because '\n' is a token boundary for the
+ * scanner: no decision of ipaddr.c looks across it in a way that changes
+ * a result (the argument, check by check, is at scrub_block).  A line where
+ * a rewrite is touchy goes through the per-line code instead.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "logscrub.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "ip/ipaddr.h"
+#include "core/policy.h"
+
+struct ls_worker {
+    const ls_policy *policy;
+    char *bufs[2]; /* outputs of IP passes; buf is the one being written */
+    size_t caps[2];
+    char *buf;
+    size_t cap;
+    int cur;       /* which of bufs buf is */
+    /* Pseudonym mode: the addresses this line's passes wrote so far, so a
+     * repeat pass copies them through instead of hashing them again. */
+    ipaddr done[32];
+    size_t ndone;
+    rules_scratch rs;
+    char *blk; /* ls_scrub_lines' output */
+    size_t blk_cap;
+    uint64_t *hits_saved; /* rule hits as ls_scrub_lines began (nrules) */
+    ls_counters count;
+    ls_explain_fn explain;
+    void *explain_arg;
+};
+
+/* What ls_scrub hands out when it cannot build the real output: a line that
+ * says so, never the raw input. */
+static const char nomem_marker[] = "[logscrub: line removed, out of memory]";
+static const char failed_marker[] = "[logscrub: line removed, a rule failed]";
+static const char unsettled_marker[] = "[logscrub: line removed, addresses did not settle]";
+
+/* How many IP passes one line may need.  Each repeat pass is caused by a
+ * rewrite that changed text next to an address; real text settles after
+ * one, crafted chains ("::3.0::3.0::3.0.3.1", one link per pass) after a
+ * few more.  A line still changing after this many is removed rather than
+ * trusted. */
+#define MAX_IP_PASSES 16
+
+ls_policy *ls_policy_new(void)
+{
+    ls_policy *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return NULL;
+    p->ipv4_prefix = LS_DEFAULT_IPV4_PREFIX;
+    p->ipv6_prefix = LS_DEFAULT_IPV6_PREFIX;
+    p->rotate_seconds = 86400;
+    atomic_init(&p->workers, 0);
+    return p;
+}
+
+void ls_policy_free(ls_policy *p)
+{
+    if (p == NULL)
+        return;
+    policy_free_contents(p);
+    free(p);
+}
+
+ls_status ls_policy_set_prefixes(ls_policy *p, unsigned ipv4_prefix, unsigned ipv6_prefix)
+{
+    if (atomic_load(&p->workers) > 0)
+        return LS_ERR_FROZEN;
+    if (ipv4_prefix > 32 || ipv6_prefix > 128)
+        return LS_ERR_INVALID;
+    p->ipv4_prefix = ipv4_prefix;
+    p->ipv6_prefix = ipv6_prefix;
+    return LS_OK;
+}
+
+ls_status ls_policy_set_keep_private(ls_policy *p, bool keep)
+{
+    if (atomic_load(&p->workers) > 0)
+        return LS_ERR_FROZEN;
+    p->keep_private = keep;
+    return LS_OK;
+}
+
+ls_worker *ls_worker_new(const ls_policy *p)
+{
+    ls_worker *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return NULL;
+    if (!rules_scratch_init(&w->rs, p->rules, p->nrules) ||
+        (p->nrules > 0 && (w->hits_saved = calloc(p->nrules, sizeof *w->hits_saved)) == NULL)) {
+        rules_scratch_free(&w->rs);
+        free(w);
+        return NULL;
+    }
+    w->policy = p;
+    /* The policy is shared read-only from here on; the counter only
+     * remembers that it may no longer change. */
+    atomic_fetch_add(&((ls_policy *)p)->workers, 1);
+    return w;
+}
+
+void ls_worker_free(ls_worker *w)
+{
+    if (w == NULL)
+        return;
+    atomic_fetch_sub(&((ls_policy *)w->policy)->workers, 1);
+    rules_scratch_free(&w->rs);
+    free(w->bufs[0]);
+    free(w->bufs[1]);
+    free(w->blk);
+    free(w->hits_saved);
+    free(w);
+}
+
+/* Grows *buf (capacity *cap) to hold at least `need` bytes, keeping its
+ * content.  On failure the buffer is unchanged and false is returned. */
+static bool grow(char **buf, size_t *cap, size_t need)
+{
+    size_t c = *cap ? *cap : 256;
+    while (c < need) {
+        if (c > SIZE_MAX / 2)
+            return false;
+        c *= 2;
+    }
+    char *b = realloc(*buf, c);
+    if (b == NULL)
+        return false;
+    memset(b + *cap, 0, c - *cap); /* PCRE2's JIT may read past the text */
+    *buf = b;
+    *cap = c;
+    return true;
+}
+
+/* Makes room for `need` bytes in the output buffer.  On failure the buffer
+ * is unchanged and false is returned. */
+static inline bool reserve(ls_worker *w, size_t need)
+{
+    if (need <= w->cap)
+        return true;
+    if (!grow(&w->buf, &w->cap, need))
+        return false;
+    w->bufs[w->cur] = w->buf;
+    w->caps[w->cur] = w->cap;
+    return true;
+}
+
+/* The same for the block buffer of ls_scrub_lines.  The buffer exists
+ * afterwards even for need == 0, so that w->blk + o is never NULL + 0. */
+static inline bool reserve_blk(ls_worker *w, size_t need)
+{
+    return (need <= w->blk_cap && w->blk != NULL) || grow(&w->blk, &w->blk_cap, need);
+}
+
+/* Switches to the other IP-pass buffer, so the output of the previous
+ * pass can be read while the next one writes. */
+static void flip(ls_worker *w)
+{
+    w->cur ^= 1;
+    w->buf = w->bufs[w->cur];
+    w->cap = w->caps[w->cur];
+}
+
+/* Can rewriting the address at [start, end) change how its neighbours are
+ * judged?  Only through the bytes the boundary rules look at: separators
+ * an address may be glued to, escapes and hex digits. */
+static inline bool touchy(const char *s, size_t len, size_t start, size_t end)
+{
+    static const bool glue[256] = {
+        ['.'] = true, [':'] = true, ['%'] = true, ['\\'] = true,
+        ['0'] = true, ['1'] = true, ['2'] = true, ['3'] = true, ['4'] = true,
+        ['5'] = true, ['6'] = true, ['7'] = true, ['8'] = true, ['9'] = true,
+        ['a'] = true, ['b'] = true, ['c'] = true, ['d'] = true, ['e'] = true, ['f'] = true,
+        ['A'] = true, ['B'] = true, ['C'] = true, ['D'] = true, ['E'] = true, ['F'] = true,
+    };
+    return (start > 0 && glue[(unsigned char)s[start - 1]]) ||
+           (end < len && glue[(unsigned char)s[end]]);
+}
+
+/* Is `a`, found by a repeat pass, already the output of an earlier pass
+ * over this line?  Truncation gives a fixed point, so the test is whether it
+ * would change; a pseudonym does not (hashing it again gives another), so
+ * it is looked up among the pseudonyms written.  Past the list's end an
+ * address counts as new: hashed again, which is safe but inconsistent. */
+static bool already_scrubbed(const ls_worker *w, const ipaddr *a)
+{
+    const ls_policy *p = w->policy;
+    if (!p->ip_pseudonym) {
+        ipaddr t = *a;
+        ip_truncate(&t, p->ipv4_prefix, p->ipv6_prefix);
+        return memcmp(t.a, a->a, sizeof t.a) == 0;
+    }
+    for (size_t k = 0; k < w->ndone; k++)
+        if (memcmp(w->done[k].a, a->a, sizeof a->a) == 0 &&
+            w->done[k].family == a->family && w->done[k].mapped == a->mapped)
+            return true;
+    return false;
+}
+
+/* Room rewrite() may need for match m. */
+static inline size_t rewrite_room(const ipmatch *m)
+{
+    return m->end - m->start > IP_TEXT_MAX_AS ? m->end - m->start : IP_TEXT_MAX_AS;
+}
+
+/* Writes at dst (rewrite_room bytes) what replaces the address m of `in`:
+ * the address as written when keep_private keeps it, else its truncation
+ * or pseudonym, and counts it.  `again` marks a pass over text already
+ * scrubbed: an address an earlier pass over this line wrote is not
+ * scrubbed or counted again, only written out canonically (a rewrite next
+ * to it may have exposed another spelling of it).  Returns the length. */
+static inline size_t rewrite(ls_worker *w, const char *in, ipmatch *m, bool again, char *dst)
+{
+    const ls_policy *p = w->policy;
+    if (p->keep_private && ip_is_special(&m->addr)) {
+        if (!again)
+            w->count.kept++;
+        memcpy(dst, in + m->start, m->end - m->start);
+        return m->end - m->start;
+    }
+    if (!(again && already_scrubbed(w, &m->addr))) {
+        if (p->ip_pseudonym) {
+            key_ip(p->key, &m->addr, p->ipv4_prefix, p->ipv6_prefix);
+            if (w->ndone < sizeof w->done / sizeof w->done[0])
+                w->done[w->ndone++] = m->addr;
+        } else {
+            ip_truncate(&m->addr, p->ipv4_prefix, p->ipv6_prefix);
+        }
+        if (m->addr.family == 4 || m->addr.mapped)
+            w->count.ipv4++;
+        else
+            w->count.ipv6++;
+    }
+    return ip_format_as(&m->addr, m->form, dst);
+}
+
+/* The IP pass: rewrites every address of in[0, len) into w->buf (which
+ * must not hold `in`).  Returns false when out of memory; otherwise *out
+ * is `in` (no address) or w->buf, and *touched tells whether a rewrite may
+ * have changed a neighbour's context (see touchy).  `again` marks a pass
+ * over text already scrubbed: addresses it leaves as they were are not
+ * counted a second time. */
+static bool scrub_ips(ls_worker *w, const char *in, size_t len, const char **out,
+                      size_t *out_len, bool again, bool *touched)
+{
+    size_t from = 0, o = 0;
+    bool any = false;
+    ipmatch m;
+
+    *touched = false;
+    while (ip_scan(in, len, from, &m)) {
+        any = true;
+        if (!reserve(w, o + (m.start - from) + rewrite_room(&m)))
+            return false;
+        memcpy(w->buf + o, in + from, m.start - from);
+        o += m.start - from;
+        size_t n = rewrite(w, in, &m, again, w->buf + o);
+        /* Only a rewrite that changed the text can change how its
+         * neighbours read. */
+        if (!*touched && touchy(in, len, m.start, m.end) &&
+            (n != m.end - m.start || memcmp(w->buf + o, in + m.start, n) != 0))
+            *touched = true;
+        o += n;
+        from = m.end;
+    }
+    if (!any) {
+        *out = in;
+        *out_len = len;
+        return true;
+    }
+    if (!reserve(w, o + (len - from)))
+        return false;
+    memcpy(w->buf + o, in + from, len - from);
+    *out = w->buf;
+    *out_len = o + (len - from);
+    return true;
+}
+
+enum passes { PASSES_OK, PASSES_NOMEM, PASSES_UNSETTLED };
+
+/* Runs IP passes over in[0, len) until one rewrites nothing next to an
+ * address (see scrub_ips), at most MAX_IP_PASSES.  `again` as for
+ * scrub_ips' first pass: whether in was scrubbed already.  On PASSES_OK
+ * *out is `in` or one of the worker's pass buffers. */
+static enum passes ip_passes(ls_worker *w, const char *in, size_t len, bool again,
+                             const char **out, size_t *out_len)
+{
+    bool touched;
+    if (!scrub_ips(w, in, len, out, out_len, again, &touched))
+        return PASSES_NOMEM;
+    for (int pass = 1; touched; pass++) {
+        if (pass == MAX_IP_PASSES)
+            return PASSES_UNSETTLED;
+        flip(w); /* the other buffer: the last pass's output is read */
+        if (!scrub_ips(w, *out, *out_len, out, out_len, true, &touched))
+            return PASSES_NOMEM;
+    }
+    return PASSES_OK;
+}
+
+/* Adapts the rules engine's explain callback to the public one. */
+static void explain_rule(void *arg, size_t rule_index, size_t start, size_t end, bool rejected)
+{
+    ls_worker *w = arg;
+    w->explain(w->explain_arg, w->policy->rules[rule_index].name, start, end, rejected);
+}
+
+/* ls_scrub without counting the line (ls_scrub_lines counts a block's
+ * lines at once). */
+static ls_status scrub_one(ls_worker *w, const char *in, size_t len, const char **out,
+                           size_t *out_len)
+{
+    const ls_policy *p = w->policy;
+    const char *t;
+    size_t tlen, bad;
+    enum passes ps;
+
+    w->ndone = 0;
+    if (p->ip_pseudonym && p->key == NULL)
+        goto failed; /* ls_policy_open_key was not called: never guess */
+    /* Boundary rules look at a candidate's neighbours, so rewriting one
+     * address can make text next to it an address ("::3.0::3.0.3.1" ->
+     * "::3.::"): ip_passes scans again until nothing that matters changes. */
+    if ((ps = ip_passes(w, in, len, false, &t, &tlen)) != PASSES_OK)
+        goto passes_failed;
+    *out = t;
+    *out_len = tlen;
+    if (p->nrules == 0)
+        return LS_OK;
+    switch (rules_apply(p->rules, p->nrules, p->matcher, &w->rs, p->key, t, tlen, out, out_len,
+                        &bad, w->explain ? explain_rule : NULL, w)) {
+    case RULES_SAME:
+        return LS_OK;
+    case RULES_CHANGED:
+        /* A rewrite can turn its neighbours into an address the first pass
+         * rightly skipped ("0301234567::5077" -> "[phone]::5077"): IP passes
+         * over the new text.  Their output goes to w->buf, free again since
+         * the rules have read it. */
+        if (*out == w->buf)
+            flip(w); /* cannot happen today: rules write to their own buffers */
+        if ((ps = ip_passes(w, *out, *out_len, true, out, out_len)) != PASSES_OK)
+            goto passes_failed;
+        return LS_OK;
+    case RULES_DROP:
+        w->count.dropped++;
+        return LS_DROPPED;
+    case RULES_FAILED:
+        goto failed;
+    case RULES_NOMEM:
+        goto nomem;
+    }
+failed:
+    w->count.fail_closed++;
+    *out = failed_marker;
+    *out_len = sizeof failed_marker - 1;
+    return LS_OK;
+passes_failed:
+    if (ps == PASSES_NOMEM)
+        goto nomem;
+    w->count.fail_closed++;
+    *out = unsettled_marker;
+    *out_len = sizeof unsettled_marker - 1;
+    return LS_OK;
+nomem:
+    w->count.fail_closed++;
+    *out = nomem_marker;
+    *out_len = sizeof nomem_marker - 1;
+    return LS_ERR_NOMEM;
+}
+
+ls_status ls_scrub(ls_worker *w, const char *in, size_t len, const char **out, size_t *out_len)
+{
+    w->count.lines++;
+    return scrub_one(w, in, len, out, out_len);
+}
+
+/* Number of '\n' bytes in s[0, n): the lines of a block. */
+static size_t count_lines(const char *s, size_t n)
+{
+    size_t lines = 0, k = 0;
+#if defined(__SSE2__)
+    /* Each '\n' adds one to its byte lane (subtracting the compare's -1);
+     * after at most 255 rounds, before a lane could wrap, the lanes are
+     * summed with psadbw.  Four accumulators keep four loads in flight:
+     * twice as fast as one on this loop. */
+    const __m128i lf = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+    while (n - k >= 64) {
+        __m128i a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        size_t rounds = (n - k) / 64 < 255 ? (n - k) / 64 : 255;
+        for (size_t stop = k + rounds * 64; k < stop; k += 64) {
+            const __m128i *v = (const __m128i *)(const void *)(s + k);
+            a0 = _mm_sub_epi8(a0, _mm_cmpeq_epi8(_mm_loadu_si128(v), lf));
+            a1 = _mm_sub_epi8(a1, _mm_cmpeq_epi8(_mm_loadu_si128(v + 1), lf));
+            a2 = _mm_sub_epi8(a2, _mm_cmpeq_epi8(_mm_loadu_si128(v + 2), lf));
+            a3 = _mm_sub_epi8(a3, _mm_cmpeq_epi8(_mm_loadu_si128(v + 3), lf));
+        }
+        __m128i sum = _mm_add_epi64(_mm_add_epi64(_mm_sad_epu8(a0, zero), _mm_sad_epu8(a1, zero)),
+                                    _mm_add_epi64(_mm_sad_epu8(a2, zero), _mm_sad_epu8(a3, zero)));
+        lines += (size_t)_mm_cvtsi128_si32(sum) +
+                 (size_t)_mm_cvtsi128_si32(_mm_unpackhi_epi64(sum, sum));
+    }
+#endif
+    for (; k < n; k++)
+        lines += s[k] == '\n';
+    return lines;
+}
+
+/* scrub_block has handled in[0, from) into w->blk[0, o) and found a touchy
+ * address on the line that starts at ls < from: takes back what the sweep
+ * did on that line before it.  The matches it rewrote there are found again (a
+ * scan from the line's start finds the sweep's matches, see scrub_block) to
+ * undo their counts and their change of length.  Returns the offset in
+ * w->blk where the line's output starts.  This function can't fail. */
+static size_t unwind_line(ls_worker *w, const char *in, size_t len, size_t ls, size_t from,
+                          size_t o)
+{
+    const ls_policy *p = w->policy;
+    size_t back = from - ls; /* output bytes of in[ls, from) */
+    ipmatch r;
+    char text[IP_TEXT_MAX_AS];
+    for (size_t k = ls; k < from && ip_scan(in, len, k, &r) && r.start < from; k = r.end) {
+        if (p->keep_private && ip_is_special(&r.addr)) {
+            w->count.kept--;
+            continue; /* copied as it was: no change of length */
+        }
+        ip_truncate(&r.addr, p->ipv4_prefix, p->ipv6_prefix);
+        if (r.addr.family == 4 || r.addr.mapped)
+            w->count.ipv4--;
+        else
+            w->count.ipv6--;
+        back += ip_format_as(&r.addr, r.form, text);
+        back -= r.end - r.start;
+    }
+    return o - back;
+}
+
+/* The fast path of ls_scrub_lines (no rules, truncation): one ip_scan sweep
+ * over the whole block in[0, len).  The output is `in` itself when the block
+ * holds no address, w->blk otherwise.  Returns false when out of memory (the
+ * counters may then have moved: the caller restores them).
+ *
+ * Why one sweep over many lines gives the per-line results: '\n' is not a
+ * separator, hex digit, digit, letter, zone byte, '%' or '\\', so every
+ * look at the bytes around a candidate stops at it or fails on it exactly
+ * where the end (or start) of the line alone would stop or fail:
+ *
+ * - left_ok and after_escape at the start of a line: the '\n' before it is
+ *   neither alphanumeric, '.' nor ':' (so "c == 0" and "a '\n' before c"
+ *   agree), and each escape test ("%XX", "\\x", "\\uXXXX") is a conjunction
+ *   over every byte of its window, one of which is the '\n' when the window
+ *   reaches into the line before; the colon-run walk stops at it (not hex).
+ * - right_ok, port_at, the zone id and the dotted-tail test at the end of a
+ *   line: each "beyond the end" test is true exactly when the byte is not
+ *   alphanumeric, not a separator and not hex, which '\n' is not.
+ * - v4_at, v6_at, octet_at, pct_colon, reverse_dns_at (".in-addr.arpa":
+ *   '\n' | 0x20 is '*', no byte of the suffix) and try_v6_url's decoder stop
+ *   at the '\n' where the line's end stops them, with the same result.
+ * - ip_scan's own walks back from a separator (over digits or hex, bounded
+ *   by `i`) stop at the '\n'; `i` never passes a '\n' (it is set to m.end,
+ *   p + 1 or a run end, all at most the next '\n').  Its "%XX" escape
+ *   starts ((c >= 3 && s[c - 3] == '%')) may see a '%' of the line before
+ *   for the second byte of a line, but left_ok then refuses that start: the
+ *   byte before it is glued and after_escape fails on the '\n'.
+ * - v6_plausible says "plausible" for a colon run that reaches the end of a
+ *   line (its look-ahead limit), while in a block the run stops at the '\n'
+ *   and may be judged implausible and skipped.  That changes no result:
+ *   every address v6_at accepts in such a run has its "::", seven colons, or
+ *   six colons and a dot inside the run, which makes it plausible anyway.
+ * - A separator that is the last byte of a line ends ip_scan on the line
+ *   alone ("p + 1 >= len"); in a block it is followed by '\n', which none
+ *   of the three branches accepts as the next byte.
+ * - touchy sees "start == 0" and "a '\n' before start" alike (the same for
+ *   the end), so a line is touchy in a block exactly when it is alone.
+ *
+ * So the sweep finds exactly the matches of each line, and for a line none
+ * of whose rewrites is touchy, its output is what the first IP pass of
+ * ls_scrub writes.  A touchy line is written again from its start by
+ * scrub_one (with the repeat passes), after which the sweep goes on.  Its
+ * start is looked for only then (unwind_line): a look for '\n' at every
+ * match would cost more than the rare touchy line. */
+static bool scrub_block(ls_worker *w, const char *in, size_t len, const char **out, size_t *out_len)
+{
+    size_t from = 0, o = 0;
+    ipmatch m;
+
+    while (ip_scan(in, len, from, &m)) {
+        if (touchy(in, len, m.start, m.end)) {
+            /* Rare: write the line again from its start, by scrub_one. */
+            const char *nl = memrchr(in, '\n', m.start);
+            size_t line_in = nl ? (size_t)(nl - in) + 1 : 0;
+            if (line_in > from) { /* nothing of this line written yet */
+                if (!reserve_blk(w, o + (line_in - from)))
+                    return false;
+                memcpy(w->blk + o, in + from, line_in - from);
+                o += line_in - from;
+            } else if (line_in < from) {
+                o = unwind_line(w, in, len, line_in, from, o);
+            }
+            /* The block ends in '\n', so the line has an end. */
+            size_t line_end = (size_t)((const char *)memchr(in + m.end, '\n', len - m.end) - in);
+            const char *t;
+            size_t tlen;
+            if (scrub_one(w, in + line_in, line_end - line_in, &t, &tlen) != LS_OK ||
+                !reserve_blk(w, o + tlen))
+                return false;
+            memcpy(w->blk + o, t, tlen);
+            o += tlen;
+            from = line_end; /* the '\n' is copied with the text after it */
+            continue;
+        }
+        if (!reserve_blk(w, o + (m.start - from) + rewrite_room(&m)))
+            return false;
+        memcpy(w->blk + o, in + from, m.start - from);
+        o += m.start - from;
+        o += rewrite(w, in, &m, false, w->blk + o);
+        from = m.end;
+    }
+    if (from == 0) {
+        *out = in; /* no address: nothing to copy */
+        *out_len = len;
+        return true;
+    }
+    if (!reserve_blk(w, o + (len - from)))
+        return false;
+    memcpy(w->blk + o, in + from, len - from);
+    *out = w->blk;
+    *out_len = o + (len - from);
+    return true;
+}
+
+/* The general path of ls_scrub_lines (rules or pseudonyms): ls_scrub on
+ * each line, the outputs gathered in w->blk.  Returns false when out of
+ * memory (the caller restores the counters and rule hits). */
+static bool scrub_each(ls_worker *w, const char *in, size_t len, const char **out, size_t *out_len)
+{
+    size_t from = 0, o = 0;
+    while (from < len) {
+        size_t end = (size_t)((const char *)memchr(in + from, '\n', len - from) - in);
+        const char *t;
+        size_t tlen;
+        ls_status st = scrub_one(w, in + from, end - from, &t, &tlen);
+        if (st == LS_ERR_NOMEM)
+            return false;
+        if (st != LS_DROPPED) {
+            if (!reserve_blk(w, o + tlen + 1))
+                return false;
+            memcpy(w->blk + o, t, tlen);
+            o += tlen;
+            w->blk[o++] = '\n';
+        }
+        from = end + 1;
+    }
+    *out = o > 0 ? w->blk : in; /* every line dropped: nothing to write */
+    *out_len = o;
+    return true;
+}
+
+ls_status ls_scrub_lines(ls_worker *w, const char *in, size_t len, const char **out,
+                         size_t *out_len)
+{
+    const ls_policy *p = w->policy;
+    if (len > 0 && in[len - 1] != '\n')
+        return LS_ERR_INVALID;
+    if (len == 0) {
+        *out = in;
+        *out_len = 0;
+        return LS_OK;
+    }
+    ls_counters before = w->count;
+    if (p->nrules > 0)
+        memcpy(w->hits_saved, w->rs.hits, p->nrules * sizeof *w->hits_saved);
+    bool fast = p->nrules == 0 && !p->ip_pseudonym;
+    if (!(fast ? scrub_block(w, in, len, out, out_len) : scrub_each(w, in, len, out, out_len))) {
+        /* Undo the counting, so the caller can hand the lines to ls_scrub
+         * one by one (which fails closed line by line). */
+        w->count = before;
+        if (p->nrules > 0)
+            memcpy(w->rs.hits, w->hits_saved, p->nrules * sizeof *w->hits_saved);
+        *out = NULL;
+        *out_len = 0;
+        return LS_ERR_NOMEM;
+    }
+    w->count.lines += count_lines(in, len);
+    return LS_OK;
+}
+
+void ls_worker_counters(const ls_worker *w, ls_counters *c)
+{
+    *c = w->count;
+}
+
+void ls_worker_count_fail_closed(ls_worker *w)
+{
+    w->count.fail_closed++;
+}
+
+uint64_t ls_worker_rule_hits(const ls_worker *w, size_t i)
+{
+    return i < w->rs.nrules ? w->rs.hits[i] : 0;
+}
+
+void ls_worker_set_explain(ls_worker *w, ls_explain_fn fn, void *arg)
+{
+    w->explain = fn;
+    w->explain_arg = arg;
+}
+
+const char *ls_version(void)
+{
+#ifdef PACKAGE_VERSION
+    return PACKAGE_VERSION;
+#else
+    return "unknown";
+#endif
+}

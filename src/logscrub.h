@@ -67,6 +67,16 @@ ls_status ls_policy_set_prefixes(ls_policy *p, unsigned ipv4_prefix, unsigned ip
  * exists. */
 ls_status ls_policy_set_keep_private(ls_policy *p, bool keep);
 
+/* Sets the format every line is read in: "auto" (the default: decided per
+ * line from its first bytes), "text", "nginx", "apache", "nginx-error",
+ * "apache-error", "json", "sentry" or "envelope".  Overrides the policy
+ * file's `format`.  LS_ERR_INVALID for another name (or NULL),
+ * LS_ERR_FROZEN once a worker exists; the policy is unchanged then. */
+ls_status ls_policy_set_format(ls_policy *p, const char *name);
+
+/* The format in force, by the names above.  The string is static. */
+const char *ls_policy_format(const ls_policy *p);
+
 /* Loads a policy file (YAML, see logscrub-policy(5)) into a policy fresh
  * from ls_policy_new, replacing its defaults.  Rule packs it names are taken
  * from the ones built in, or read from paths.  Returns LS_ERR_CONFIG with

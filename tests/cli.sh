@@ -778,4 +778,30 @@ rc=$("$LOGSCRUB" -z "$T/big.log" 2>"$T/err" | head -c 10 >/dev/null; echo "${PIP
 expect_err_empty
 t_end
 
+t_begin "--format: an unknown name is a usage error, nothing written"
+printf '203.0.113.195 x\n' >"$T/f.log"
+ls_run -f bogus "$T/f.log"
+expect_rc 64
+expect_out_str ''
+expect_err_line
+expect_err_has '--format: expected auto, text'
+t_end
+
+t_begin "--format text and -f json read lines (as text in this release)"
+ls_run --format text "$T/f.log"
+expect_rc 0
+expect_out_str '203.0.113.0 x\n'
+ls_run -f json "$T/f.log"
+expect_rc 0
+expect_out_str '203.0.113.0 x\n'
+t_end
+
+t_begin "policy format: an unknown name is FILE:LINE:COL, exit 78"
+printf 'version: 1\nformat: xml\n' >"$T/fmt.yaml"
+ls_run -c "$T/fmt.yaml" "$T/f.log"
+expect_rc 78
+expect_out_str ''
+expect_err_has "$T/fmt.yaml:2:9: format: expected auto"
+t_end
+
 t_finish

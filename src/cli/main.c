@@ -36,6 +36,9 @@ static void usage(FILE *f)
           "\n"
           "  -c, --config FILE     policy file (default: the built-in policy, which uses\n"
           "                        the rule packs pii, secrets and pii-de)\n"
+          "  -f, --format NAME     how lines are read: auto (default, per line), text,\n"
+          "                        nginx, apache, nginx-error, apache-error, json,\n"
+          "                        sentry, envelope\n"
           "      --no-rules        addresses only: do not apply the policy's rules\n"
           "      --explain         report each rule match (rule, byte offsets) on stderr\n"
           "  -o, --output FILE     append to FILE (created mode 0640); SIGHUP reopens it\n"
@@ -175,6 +178,12 @@ static int make_policy(const struct options *opt, ls_policy **out)
                                     opt->set_v6 ? opt->ipv6_prefix : ls_policy_ipv6_prefix(p));
     if (st == LS_OK && opt->keep_private)
         st = ls_policy_set_keep_private(p, true);
+    if (st == LS_OK && opt->format && ls_policy_set_format(p, opt->format) != LS_OK) {
+        errmsg("--format: expected auto, text, nginx, apache, nginx-error, apache-error, json, "
+               "sentry or envelope");
+        ls_policy_free(p);
+        return EX_USAGE;
+    }
     if (st == LS_OK)
         st = ls_policy_open_key(p, (uint64_t)time(NULL));
     if (st != LS_OK) {
@@ -212,6 +221,7 @@ int main(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},
         {"no-rules", no_argument, NULL, OPT_NO_RULES},
         {"explain", no_argument, NULL, OPT_EXPLAIN},
+        {"format", required_argument, NULL, 'f'},
         {"gzip", no_argument, NULL, 'z'},
         {"in-place", no_argument, NULL, OPT_IN_PLACE},
         {"ipv4-prefix", required_argument, NULL, OPT_V4},
@@ -230,12 +240,13 @@ int main(int argc, char **argv)
     unsigned long v;
     int c;
     opterr = 0; /* our own one-line messages below */
-    while ((c = getopt_long(argc, argv, ":o:c:zhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:c:f:zhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'o': opt.output = optarg; break;
         case 'c': opt.config = optarg; break;
         case OPT_NO_RULES: opt.no_rules = true; break;
         case OPT_EXPLAIN: opt.explain = true; break;
+        case 'f': opt.format = optarg; break;
         case 'z': opt.gzip = true; break;
         case OPT_IN_PLACE: opt.in_place = true; break;
         case OPT_V4:

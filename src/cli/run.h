@@ -14,6 +14,7 @@
 #define DEFAULT_MAX_LINE ((size_t)1 << 20)
 struct options {
     const char *output, *config;
+    const char *format; /* -f NAME, or NULL for the policy's */
     bool gzip, in_place, keep_private, line_buffered, stats, no_rules, explain;
     bool set_v4, set_v6; /* given on the command line: override the policy */
     unsigned ipv4_prefix, ipv6_prefix;

@@ -20,6 +20,7 @@
 
 #include "core/embedded.h"
 #include "core/policy.h"
+#include "formats/detect.h"
 #include "rules/prefilter.h"
 
 /* One YAML document being read. */
@@ -690,6 +691,21 @@ static ls_status read_time(ydoc *d, yaml_node_t *map)
 }
 
 /* "203.0.113.0/24" or "2001:db8::/32". */
+/* format: NAME (see formats/detect.h). */
+static ls_status read_format(ydoc *d, yaml_node_t *n)
+{
+    ls_status rc = want_scalar(d, n, "format");
+    if (rc)
+        return rc;
+    rec_format f;
+    if (!format_by_name((const char *)n->data.scalar.value, n->data.scalar.length, &f))
+        return fail_node(d, n,
+                         "format: expected auto, text, nginx, apache, nginx-error, apache-error, "
+                         "json, sentry or envelope");
+    d->p->format = (uint8_t)f;
+    return LS_OK;
+}
+
 static ls_status read_cidr(ydoc *d, yaml_node_t *n, ipaddr *ip, unsigned *plen)
 {
     ls_status rc = want_scalar(d, n, "abuse.allow");
@@ -834,16 +850,16 @@ static ls_status read_rules_section(ydoc *d, loader *L, yaml_node_t *map)
 
 static ls_status load_policy_doc(ls_policy *p, ydoc *d)
 {
-    static const char *const keys[] = {"version", "ip",     "pseudonym", "time",
-                                       "rules",   "abuse",  NULL};
-    yaml_node_t *root = yaml_document_get_root_node(&d->doc), *v[6];
+    static const char *const keys[] = {"version", "ip",    "pseudonym", "time",
+                                       "rules",   "abuse", "format",    NULL};
+    yaml_node_t *root = yaml_document_get_root_node(&d->doc), *v[7];
     loader L = {.p = p};
     ls_status rc;
     if ((rc = read_map(d, root, "policy", keys, v)) || (rc = check_version(d, root, v[0])))
         return rc;
     if ((v[1] && (rc = read_ip(d, v[1]))) || (v[2] && (rc = read_pseudonym(d, v[2]))) ||
         (v[3] && (rc = read_time(d, v[3]))) || (v[5] && (rc = read_abuse(d, v[5]))) ||
-        (v[4] && (rc = read_rules_section(d, &L, v[4])))) {
+        (v[6] && (rc = read_format(d, v[6]))) || (v[4] && (rc = read_rules_section(d, &L, v[4])))) {
         for (size_t k = 0; k < L.nrules; k++)
             rule_free(&L.rules[k]);
         free(L.rules);

@@ -34,6 +34,7 @@ struct ls_policy {
     uint64_t rotate_seconds;
     pskey *key;              /* opened by ls_policy_open_key */
     bool minute_precision;    /* time.precision: minute */
+    uint8_t format;           /* rec_format of every line, or FMT_AUTO */
     rule *rules;
     size_t nrules;
     struct pf_matcher *matcher; /* all rules' prefilter literals in one matcher */

@@ -27,28 +27,11 @@
 #include <emmintrin.h>
 #endif
 
-#include "ip/ipaddr.h"
 #include "core/policy.h"
+#include "core/worker.h"
+#include "formats/detect.h"
+#include "ip/ipaddr.h"
 
-struct ls_worker {
-    const ls_policy *policy;
-    char *bufs[2]; /* outputs of IP passes; buf is the one being written */
-    size_t caps[2];
-    char *buf;
-    size_t cap;
-    int cur;       /* which of bufs buf is */
-    /* Pseudonym mode: the addresses this line's passes wrote so far, so a
-     * repeat pass copies them through instead of hashing them again. */
-    ipaddr done[32];
-    size_t ndone;
-    rules_scratch rs;
-    char *blk; /* ls_scrub_lines' output */
-    size_t blk_cap;
-    uint64_t *hits_saved; /* rule hits as ls_scrub_lines began (nrules) */
-    ls_counters count;
-    ls_explain_fn explain;
-    void *explain_arg;
-};
 
 /* What ls_scrub hands out when it cannot build the real output: a line that
  * says so, never the raw input. */
@@ -71,6 +54,7 @@ ls_policy *ls_policy_new(void)
     p->ipv4_prefix = LS_DEFAULT_IPV4_PREFIX;
     p->ipv6_prefix = LS_DEFAULT_IPV6_PREFIX;
     p->rotate_seconds = 86400;
+    p->format = FMT_AUTO;
     atomic_init(&p->workers, 0);
     return p;
 }
@@ -92,6 +76,22 @@ ls_status ls_policy_set_prefixes(ls_policy *p, unsigned ipv4_prefix, unsigned ip
     p->ipv4_prefix = ipv4_prefix;
     p->ipv6_prefix = ipv6_prefix;
     return LS_OK;
+}
+
+ls_status ls_policy_set_format(ls_policy *p, const char *name)
+{
+    if (atomic_load(&p->workers) > 0)
+        return LS_ERR_FROZEN;
+    rec_format f;
+    if (name == NULL || !format_by_name(name, strlen(name), &f))
+        return LS_ERR_INVALID;
+    p->format = (uint8_t)f;
+    return LS_OK;
+}
+
+const char *ls_policy_format(const ls_policy *p)
+{
+    return format_name((rec_format)p->format);
 }
 
 ls_status ls_policy_set_keep_private(ls_policy *p, bool keep)
@@ -325,10 +325,8 @@ static void explain_rule(void *arg, size_t rule_index, size_t start, size_t end,
     w->explain(w->explain_arg, w->policy->rules[rule_index].name, start, end, rejected);
 }
 
-/* ls_scrub without counting the line (ls_scrub_lines counts a block's
- * lines at once). */
-static ls_status scrub_one(ls_worker *w, const char *in, size_t len, const char **out,
-                           size_t *out_len)
+ls_status scrub_text(ls_worker *w, const char *in, size_t len, const char **out,
+                     size_t *out_len)
 {
     const ls_policy *p = w->policy;
     const char *t;
@@ -386,6 +384,24 @@ nomem:
     *out = nomem_marker;
     *out_len = sizeof nomem_marker - 1;
     return LS_ERR_NOMEM;
+}
+
+/* ls_scrub without counting the line (ls_scrub_lines counts a block's
+ * lines at once): picks the line's format and hands it to that format's
+ * scrubber.  Every format scrubber covers the whole line with the IP scan,
+ * whatever its parser thinks, and a line its parser refuses is scrubbed as
+ * text (fail closed). */
+static ls_status scrub_one(ls_worker *w, const char *in, size_t len, const char **out,
+                           size_t *out_len)
+{
+    const ls_policy *p = w->policy;
+    record_reset(&w->rec);
+    rec_format fmt = p->format == FMT_AUTO ? format_detect(in, len) : (rec_format)p->format;
+    switch (fmt) {
+    case FMT_TEXT:
+    default:
+        return scrub_text(w, in, len, out, out_len);
+    }
 }
 
 ls_status ls_scrub(ls_worker *w, const char *in, size_t len, const char **out, size_t *out_len)

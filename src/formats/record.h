@@ -40,7 +40,8 @@ typedef enum rec_format {
     FMT_ERROR_APACHE, /* "apache-error" */
     FMT_JSON,         /* "json": one JSON value per line */
     FMT_SENTRY,       /* "sentry": one Sentry event per line (JSON) */
-    FMT_ENVELOPE      /* "envelope": Sentry envelope (header line, items) */
+    FMT_ENVELOPE,     /* "envelope": Sentry envelope (header line, items) */
+    FMT_AUTO = 255    /* policies and -f only ("auto"): decided per line */
 } rec_format;
 
 /* What an error-log line (or an access-log status) tells about the client,

@@ -1,0 +1,43 @@
+/* worker.h -- the per-thread worker (ls_worker) and what the scrubbers of
+ * the formats share inside src/core: the text path (IP passes, then the
+ * rules) that every format falls back to and uses for its fields.
+ * Library-internal.
+ */
+#ifndef LS_WORKER_H
+#define LS_WORKER_H
+
+#include "core/policy.h"
+#include "formats/record.h"
+#include "ip/ipaddr.h"
+#include "logscrub.h"
+#include "rules/rules.h"
+
+struct ls_worker {
+    const ls_policy *policy;
+    char *bufs[2]; /* outputs of IP passes; buf is the one being written */
+    size_t caps[2];
+    char *buf;
+    size_t cap;
+    int cur; /* which of bufs buf is */
+    /* Pseudonym mode: the addresses this line's passes wrote so far, so a
+     * repeat pass copies them through instead of hashing them again. */
+    ipaddr done[32];
+    size_t ndone;
+    rules_scratch rs;
+    char *blk; /* ls_scrub_lines' output */
+    size_t blk_cap;
+    uint64_t *hits_saved; /* rule hits as ls_scrub_lines began (nrules) */
+    record rec;           /* what the format parser found in the current line */
+    ls_counters count;
+    ls_explain_fn explain;
+    void *explain_arg;
+};
+
+/* The text path: the whole of in[0, len) through the IP passes, then the
+ * policy's rules, then IP passes again where a rule changed the text.  The
+ * contract of ls_scrub (outputs, markers, return values) without counting
+ * the line.  Format scrubbers call it for a line their parser refuses. */
+ls_status scrub_text(ls_worker *w, const char *in, size_t len, const char **out,
+                     size_t *out_len);
+
+#endif /* LS_WORKER_H */

@@ -46,8 +46,6 @@ import signal
 import subprocess
 import sys
 
-signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-
 CONTEXTS = ('plain', 'json', 'nginx', 'form')
 
 
@@ -234,6 +232,10 @@ for ctx in CONTEXTS:
               % (ctx, len(lines), len(out)), file=sys.stderr)
         sys.exit(1)
     results[ctx] = list(zip(lines, out))
+
+# a reader that stops early (| head) ends the report quietly; set only
+# now, so that a logscrub that stops reading its input is reported above
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 # ---------------------------------------------------------------- judging
 

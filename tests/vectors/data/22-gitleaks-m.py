@@ -1,0 +1,22 @@
+source('gitleaks/gitleaks', 'cmd/generate/config/rules/twitter.go')
+rule('twitter', 'twitter')
+tp('twitterToken := "{S}"', '<<[a-f0-9]{36}>>aaaa')
+tp('twitterToken := `{S}`', '<<[a-f0-9]{36}>>aaaa')
+
+source('gitleaks/gitleaks', 'cmd/generate/config/rules/teams.go')
+rule('microsoft-teams-webhook', 'teams-webhook')
+tp('https://mycompany.webhook.office.com/webhookb2/{S}', r'<<[a-z0-9]{8}-([a-z0-9]{4}-){3}[a-z0-9]{12}@[a-z0-9]{8}-([a-z0-9]{4}-){3}[a-z0-9]{12}\/IncomingWebhook\/[a-z0-9]{32}\/[a-z0-9]{8}-([a-z0-9]{4}-){3}[a-z0-9]{12}>>')
+
+source('gitleaks/gitleaks', 'cmd/generate/config/rules/openshift.go')
+rule('openshift-user-token', 'openshift')
+samples('oc', r'<<sha256~[\w-]{43}>>')
+tp('Authorization: Bearer {S}', 'sha256~kV46hPnEYhCWFnB85r5NrprAxggzgb6GOeLbgcKNsH0')
+tp('oc login --token={S} ', 'sha256~ZBMKw9VAayhdnyANaHvjJeXDiGwA7Fsr5gtLKj3-eh-')
+tp(r'sha256~<<[\w-]{43}>>')
+fp('--set kraken.kubeconfig.token.token="sha256~XXXXXXXXXX_PUT_YOUR_TOKEN_HERE_XXXXXXXXXXXX" \\')
+fp('oc login --token=sha256~_xxxxxx_xxxxxxxxxxxxxxxxxxxxxx-xxxxxxxxxx-X \\\n    --server=https://api.${zone}.appuio.cloud:6443')
+
+source('gitleaks/gitleaks', 'cmd/generate/config/rules/shippo.go')
+rule('shippo-api-token', 'shippo')
+sample('shippo', 'shippo_live_<<[a-f0-9]{40}>>')
+sample('shippo', 'shippo_test_<<[a-f0-9]{40}>>')

@@ -1,0 +1,22 @@
+source('gitleaks/gitleaks', 'cmd/generate/config/rules/harness.go')
+rule('harness-api-key', 'harness')
+samples('harness', 'pat.<<[a-z0-9]{22}>>.<<[a-z0-9]{24}>>.<<[a-z0-9]{20}>>')
+samples('harness', 'sat.<<[a-z0-9]{22}>>.<<[a-z0-9]{24}>>.<<[a-z0-9]{20}>>')
+
+source('gitleaks/gitleaks', 'cmd/generate/config/rules/gocardless.go')
+rule('gocardless-api-token', 'gocardless')
+samples('gocardless', r'live_<<[a-z0-9=_\-]{40}>>')
+
+source('gitleaks/gitleaks', 'cmd/generate/config/rules/groq.go')
+rule('groq-api-key', 'groq')
+samples('groq', 'gsk_<<[a-z0-9]{48}>>')
+fp('GROQ_API_KEY=gsk_' + 'x' * 52)
+fp('GROQ_API_KEY=gsk_' + 'a' * 46)
+
+source('gitleaks/gitleaks', 'cmd/generate/config/rules/langsmith.go')
+rule('langsmith-api-key', 'langsmith')
+sample('langsmith', 'lsv2_pt_<<[a-z0-9]{32}>>_<<[a-z0-9]{10}>>')
+sample('langchain', 'lsv2_sk_<<[a-z0-9]{32}>>_<<[a-z0-9]{10}>>')
+tp('LANGCHAIN_API_KEY={S}', 'lsv2_pt_<<[a-z0-9]{32}>>_<<[a-z0-9]{10}>>')
+fp('LANGCHAIN_API_KEY=ls__0123456789abcdef0123456789abcdef')
+fp('lsv2_xx_0123456789abcdef0123456789abcdef_0123456789')

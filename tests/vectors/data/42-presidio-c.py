@@ -1,0 +1,23 @@
+source('microsoft/presidio', 'presidio-analyzer/tests/test_crypto_recognizer.py')
+rule('CryptoRecognizer', 'btc')
+spans('16Yeky6GMjeNkAiNcBY7ZhrLoMSgg1BoyZ', [(0, 34)])
+spans('3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy', [(0, 34)])
+spans('bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', [(0, 42)])
+spans('bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297', [(0, 62)])
+spans('16Yeky6GMjeNkAiNcBY7ZhrLoMSgg1BoyZ 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy', [(0, 34), (35, 69)])
+spans('my wallet address is: 16Yeky6GMjeNkAiNcBY7ZhrLoMSgg1BoyZ', [(22, 56)])
+spans('16Yeky6GMjeNkAiNcBY7ZhrLoMSgg1BoyZ2', [])
+spans('my wallet address is: 16Yeky6GMjeNkAiNcBY7ZhrLoMSgg1BoyZ2', [])
+# the upstream empty-string case is not recorded (an empty value tests nothing)
+
+source('microsoft/presidio', 'presidio-analyzer/tests/test_de_tax_id_recognizer.py')
+rule('DeTaxIdRecognizer', 'steuer-id')
+spans('12345678903', [(0, 11)])
+spans('98765432106', [(0, 11)])
+spans('Meine Steuer-ID: 12345678903.', [(17, 28)])
+spans('IdNr. 98765432106 liegt vor.', [(6, 17)])
+for _t in ['12345678901', '98765432100', '02345678901', '1234567890', '123456789030', '11111111111', '11112345678']:
+    spans(_t, [])
+rule('DeTaxIdRecognizer:validate_result', 'steuer-id')
+for _t in ['02345678903', 'abcdefghijk', '12222234567']:
+    spans(_t, [])

@@ -642,7 +642,7 @@ expect_out_str 'a\n203.0.113.0'
 t_end
 
 t_begin "--no-rules: input without an address passes byte for byte"
-printf 'GET /index.html 1.2.3.4.5 v1.2.3.4beta 00:1a:2b:3c:4d:5e 12:34:56 10.0.19041.1\n' >"$T/plain.log"
+printf 'GET /index.html 1.2.3.4.5.6 v1.2.3beta 00:1a:2b:3c:4d:5e 12:34:56 10.0.19041.1\n' >"$T/plain.log"
 ls_run --no-rules <"$T/plain.log"
 expect_rc 0
 expect_out "$T/plain.log"
@@ -651,7 +651,7 @@ t_end
 t_begin "default policy: the same line loses only the MAC's device part"
 ls_run <"$T/plain.log"
 expect_rc 0
-expect_out_str 'GET /index.html 1.2.3.4.5 v1.2.3.4beta 00:1a:2b:******** 12:34:56 10.0.19041.1\n'
+expect_out_str 'GET /index.html 1.2.3.4.5.6 v1.2.3beta 00:1a:2b:******** 12:34:56 10.0.19041.1\n'
 t_end
 
 # ---------------------------------------------------------------- stats ---

@@ -1288,10 +1288,8 @@ static int scan_out(struct ctx *c, const text *t)
             continue; /* anonip's own output */
         if (c->o.skip_private && py_private(&m.addr))
             continue;
-        ipaddr a = m.addr;
-        char buf[IP_TEXT_MAX];
-        ip_truncate(&a, c->p4, c->p6);
-        size_t bn = ip_format(&a, buf);
+        char buf[IP_MATCH_TEXT_MAX];
+        size_t bn = ip_truncate_match(&m, c->p4, c->p6, buf);
         if ((rc = out_put(c, t->p + pos, m.start - pos)) != EX_OK || (rc = out_put(c, buf, bn)) != EX_OK)
             return rc;
         pos = m.end;

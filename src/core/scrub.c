@@ -220,7 +220,33 @@ static bool already_scrubbed(const ls_worker *w, const ipaddr *a)
 /* Room rewrite() may need for match m. */
 static inline size_t rewrite_room(const ipmatch *m)
 {
-    return m->end - m->start > IP_TEXT_MAX_AS ? m->end - m->start : IP_TEXT_MAX_AS;
+    return m->end - m->start > IP_MATCH_TEXT_MAX ? m->end - m->start : IP_MATCH_TEXT_MAX;
+}
+
+/* Masks one reading of a match (truncation or pseudonym) and counts it;
+ * `again` as for rewrite.  Returns whether it counted. */
+static inline void mask_one(ls_worker *w, ipaddr *a, bool again, bool count)
+{
+    const ls_policy *p = w->policy;
+    if (again && already_scrubbed(w, a))
+        return;
+    if (p->ip_pseudonym)
+        key_ip(p->key, a, p->ipv4_prefix, p->ipv6_prefix);
+    else
+        ip_truncate(a, p->ipv4_prefix, p->ipv6_prefix);
+    if (!count)
+        return;
+    if (a->family == 4 || a->mapped)
+        w->count.ipv4++;
+    else
+        w->count.ipv6++;
+}
+
+/* Remembers a pseudonym written, for already_scrubbed. */
+static inline void note_done(ls_worker *w, const ipaddr *a)
+{
+    if (w->policy->ip_pseudonym && w->ndone < sizeof w->done / sizeof w->done[0])
+        w->done[w->ndone++] = *a;
 }
 
 /* Writes at dst (rewrite_room bytes) what replaces the address m of `in`:
@@ -232,26 +258,27 @@ static inline size_t rewrite_room(const ipmatch *m)
 static inline size_t rewrite(ls_worker *w, const char *in, ipmatch *m, bool again, char *dst)
 {
     const ls_policy *p = w->policy;
-    if (p->keep_private && ip_is_special(&m->addr)) {
+    bool two = ip_two_way(m);
+    if (p->keep_private && ip_is_special(&m->addr) && (!two || ip_is_special(&m->addr2))) {
         if (!again)
             w->count.kept++;
         memcpy(dst, in + m->start, m->end - m->start);
         return m->end - m->start;
     }
-    if (!(again && already_scrubbed(w, &m->addr))) {
-        if (p->ip_pseudonym) {
-            key_ip(p->key, &m->addr, p->ipv4_prefix, p->ipv6_prefix);
-            if (w->ndone < sizeof w->done / sizeof w->done[0])
-                w->done[w->ndone++] = m->addr;
-        } else {
-            ip_truncate(&m->addr, p->ipv4_prefix, p->ipv6_prefix);
-        }
-        if (m->addr.family == 4 || m->addr.mapped)
-            w->count.ipv4++;
-        else
-            w->count.ipv6++;
+    if (!two) {
+        mask_one(w, &m->addr, again, true);
+        note_done(w, &m->addr);
+        return ip_format_match(m, dst);
     }
-    return ip_format_as(&m->addr, m->form, dst);
+    /* Read two ways (ipaddr.h): mask both, count one address. */
+    ipaddr was = m->addr, was2 = m->addr2;
+    bool both_done = again && already_scrubbed(w, &m->addr) && already_scrubbed(w, &m->addr2);
+    mask_one(w, &m->addr, again, !both_done);
+    mask_one(w, &m->addr2, again, false);
+    ip_merge_two(m, &was, &was2);
+    note_done(w, &m->addr);
+    note_done(w, &m->addr2);
+    return ip_format_match(m, dst);
 }
 
 /* The IP pass: rewrites every address of in[0, len) into w->buf (which
@@ -453,18 +480,18 @@ static size_t unwind_line(ls_worker *w, const char *in, size_t len, size_t ls, s
     const ls_policy *p = w->policy;
     size_t back = from - ls; /* output bytes of in[ls, from) */
     ipmatch r;
-    char text[IP_TEXT_MAX_AS];
+    char text[IP_MATCH_TEXT_MAX];
     for (size_t k = ls; k < from && ip_scan(in, len, k, &r) && r.start < from; k = r.end) {
-        if (p->keep_private && ip_is_special(&r.addr)) {
+        if (p->keep_private && ip_is_special(&r.addr) &&
+            (!ip_two_way(&r) || ip_is_special(&r.addr2))) {
             w->count.kept--;
             continue; /* copied as it was: no change of length */
         }
-        ip_truncate(&r.addr, p->ipv4_prefix, p->ipv6_prefix);
         if (r.addr.family == 4 || r.addr.mapped)
             w->count.ipv4--;
         else
             w->count.ipv6--;
-        back += ip_format_as(&r.addr, r.form, text);
+        back += ip_truncate_match(&r, p->ipv4_prefix, p->ipv6_prefix, text);
         back -= r.end - r.start;
     }
     return o - back;

@@ -485,11 +485,7 @@ size_t key_token(const pskey *k, const char *v, size_t len, char *out)
 
 void key_ip(const pskey *k, ipaddr *addr, unsigned v4_prefix, unsigned v6_prefix)
 {
-    unsigned keep; /* leading bits of a[] kept, as in ip_truncate */
-    if (addr->family == 4 || addr->mapped)
-        keep = 96 + (v4_prefix > 32 ? 32 : v4_prefix);
-    else
-        keep = v6_prefix > 128 ? 128 : v6_prefix;
+    unsigned keep = ip_keep_bits(addr, v4_prefix, v6_prefix); /* as ip_truncate */
     if (keep >= 128)
         return;
 

@@ -310,7 +310,7 @@ Test(scrub, unchanged_line_is_returned_without_copy)
     ls_worker *w = ls_worker_new(p);
     static const char lines[][64] = {
         "GET /index.html HTTP/1.1 200 5120",
-        "v1.2.3.4beta 1.2.3.4.5 10.0.19041.1 12:34:56",
+        "v1.2.3 1.2.3.4.5.6 10.0.19041.1 12:34:56 jquery-3.6.0.min.js",
         "aa:bb:cc:dd:ee:ff std::vector ::",
         "",
     };
@@ -525,8 +525,8 @@ Test(scrub, one_mebibyte_line_with_thousands_of_addresses)
             break;
         default:
             /* Not addresses, then a NUL and an invalid UTF-8 byte. */
-            sb_printf(&in, "v%u.%u.%u.%ubeta ", a, b, c, d);
-            sb_printf(&exp, "v%u.%u.%u.%ubeta ", a, b, c, d);
+            sb_printf(&in, "v%u.%u.%u.%u.%u.%ubeta ", a, b, c, d, a, b);
+            sb_printf(&exp, "v%u.%u.%u.%u.%u.%ubeta ", a, b, c, d, a, b);
             sb_add(&in, "\0\xff ", 3);
             sb_add(&exp, "\0\xff ", 3);
             break;

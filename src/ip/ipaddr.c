@@ -761,8 +761,6 @@ static bool try_encoded_at(const char *s, size_t len, size_t c, ipmatch *m)
     size_t n = 0, k = c;
     int upper = -1;
     bool encoded = false;
-    if (!left_ok(s, c, true, false) && !left_ok(s, c, false, false))
-        return false;
     while (n < DEC_MAX && k < len) {
         size_t w = enc_char(s, len, k, &dec[n], &kind[n], &upper);
         if (w == 0)
@@ -779,7 +777,10 @@ static bool try_encoded_at(const char *s, size_t len, size_t c, ipmatch *m)
         dec[dn++] = s[k] == '%' || s[k] == '\\' || s[k] == '&' ? ' ' : s[k];
     ipmatch t;
     bool v6 = memchr(dec, ':', n) != NULL;
-    if (!((v6 && left_ok(s, c, true, false) && try_v6(dec, dn, 0, false, &t)) ||
+    /* A word glued to a group of three or four digits, as in ip_scan. */
+    bool glued = c > 0 && IS(s[c - 1], C_ALNUM) && !IS(s[c - 1], C_HEX) && n > 3 &&
+                 IS(dec[0], C_HEX) && IS(dec[1], C_HEX) && IS(dec[2], C_HEX);
+    if (!((v6 && left_ok(s, c, true, glued) && try_v6(dec, dn, 0, false, &t)) ||
           (left_ok(s, c, false, false) && try_v4(dec, dn, 0, &t))))
         return false;
     if (t.end > n)
@@ -1098,7 +1099,7 @@ unsigned ip_keep_bits(const ipaddr *ip, unsigned v4_prefix, unsigned v6_prefix)
         return 96 + v4;
     unsigned keep = v6_prefix > 128 ? 128 : v6_prefix;
     /* 6to4: 2002:V4ADDR::/48 would keep all of V4ADDR at a /48. */
-    if (ip->a[0] == 0x20 && ip->a[1] == 0x02 && keep > 16 + v4)
+    if (ip->a[0] == 0x20 && ip->a[1] == 0x02 && v4 < 32 && keep > 16 + v4)
         keep = 16 + v4;
     return keep;
 }

@@ -125,7 +125,7 @@ bool ip_scan(const char *s, size_t len, size_t from, ipmatch *m);
 /* How many leading bits of a[] the prefixes keep: 96 + v4_prefix for IPv4
  * and IPv4-mapped addresses, v6_prefix for other IPv6 addresses, but at most
  * 16 + v4_prefix in 6to4 space (2002::/16), whose bits 16-47 are an IPv4
- * address. */
+ * address, when v4_prefix truncates at all (is below 32). */
 unsigned ip_keep_bits(const ipaddr *ip, unsigned v4_prefix, unsigned v6_prefix);
 
 /* Zeroes every bit after the prefix (ip_keep_bits): IPv4 and IPv4-mapped addresses keep

@@ -13,6 +13,7 @@
  */
 #include <criterion/criterion.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -1263,5 +1264,208 @@ Test(scrub_lines, out_of_memory_changes_nothing)
     p = ls_policy_new();
     cr_assert_eq(ls_policy_load_default(p), LS_OK);
     block_out_of_memory(p); /* line by line, with rules */
+    ls_policy_free(p);
+}
+
+/* ---------------------------------------------------------------------
+ * Leaks (issue 8): random addresses, rendered in every spelling and
+ * context the scanner is meant to see through, never come out whole.
+ * ------------------------------------------------------------------- */
+
+static uint32_t leak_rand(uint32_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    return *x;
+}
+
+/* Decodes what a reader of the output would decode (URL escapes, twice;
+ * JSON and C escapes; HTML entities; '-' as `dash`), drops the leading zeros
+ * of numbers and lowers the case.  Written independently of ipaddr.c. */
+static size_t leak_decode(const char *s, size_t n, char dash, char *out)
+{
+    size_t o = 0;
+    for (size_t k = 0; k < n;) {
+        unsigned v;
+        if (s[k] == '%' && k + 4 < n && s[k + 1] == '2' && s[k + 2] == '5' &&
+            sscanf(s + k + 3, "%2x", &v) == 1 && isxdigit((unsigned char)s[k + 4])) {
+            out[o++] = (char)v;
+            k += 5;
+        } else if (s[k] == '%' && k + 2 < n && isxdigit((unsigned char)s[k + 1]) &&
+                   isxdigit((unsigned char)s[k + 2]) && sscanf(s + k + 1, "%2x", &v) == 1) {
+            out[o++] = (char)v;
+            k += 3;
+        } else if (s[k] == '\\' && k + 5 < n && s[k + 1] == 'u' &&
+                   sscanf(s + k + 2, "%4x", &v) == 1) {
+            out[o++] = (char)v;
+            k += 6;
+        } else if (s[k] == '\\' && k + 3 < n && s[k + 1] == 'x' &&
+                   sscanf(s + k + 2, "%2x", &v) == 1) {
+            out[o++] = (char)v;
+            k += 4;
+        } else if (s[k] == '\\' && k + 1 < n) {
+            out[o++] = s[k + 1];
+            k += 2;
+        } else if (k + 8 <= n && memcmp(s + k, "&period;", 8) == 0) {
+            out[o++] = '.';
+            k += 8;
+        } else if (k + 7 <= n && memcmp(s + k, "&colon;", 7) == 0) {
+            out[o++] = ':';
+            k += 7;
+        } else if (s[k] == '&' && k + 3 < n && s[k + 1] == '#' && memchr(s + k, ';', n - k)) {
+            bool hex = s[k + 2] == 'x';
+            v = (unsigned)strtoul(s + k + 2 + hex, NULL, hex ? 16 : 10);
+            out[o++] = (char)v;
+            k = (size_t)((const char *)memchr(s + k, ';', n - k) - s) + 1;
+        } else if (s[k] == '-' && dash) {
+            out[o++] = dash;
+            k++;
+        } else {
+            out[o++] = (char)tolower((unsigned char)s[k++]);
+        }
+    }
+    /* Leading zeros: "0195" reads as 195. */
+    size_t w = 0;
+    for (size_t k = 0; k < o; k++) {
+        bool lead = out[k] == '0' && (k == 0 || !isdigit((unsigned char)out[k - 1])) &&
+                    k + 1 < o && isdigit((unsigned char)out[k + 1]);
+        if (lead && (w == 0 || !isdigit((unsigned char)out[w - 1])))
+            continue;
+        out[w++] = out[k];
+    }
+    return w;
+}
+
+/* The spellings of one character the scanner must see through. */
+enum leak_enc { LE_LIT, LE_PCT, LE_pct, LE_PCT25, LE_U, LE_X, LE_BSL, LE_DEC, LE_HEXENT };
+
+static void leak_char(sbuf *b, unsigned char c, enum leak_enc e)
+{
+    switch (e) {
+    case LE_PCT: sb_printf(b, "%%%02X", c); break;
+    case LE_pct: sb_printf(b, "%%%02x", c); break;
+    case LE_PCT25: sb_printf(b, "%%25%02X", c); break;
+    case LE_U: sb_printf(b, "\\u%04x", c); break;
+    case LE_X: sb_printf(b, "\\x%02x", c); break;
+    case LE_BSL: sb_printf(b, "\\%c", c); break;
+    case LE_DEC: sb_printf(b, "&#%u;", c); break;
+    case LE_HEXENT: sb_printf(b, "&#x%02x;", c); break;
+    default: sb_add(b, (const char *)&c, 1); break;
+    }
+}
+
+/* Spells the text s (an address) with each '.' and ':' as `sep` and each
+ * digit as `dig`. */
+static void leak_spell(sbuf *b, const char *s, enum leak_enc sep, enum leak_enc dig)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        leak_char(b, c, c == '.' || c == ':' ? sep : isdigit(c) ? dig : LE_LIT);
+    }
+}
+
+Test(leaks, random_addresses_in_every_spelling_never_come_out_whole, .timeout = 120)
+{
+    static const enum leak_enc seps[][2] = {
+        {LE_LIT, LE_LIT}, {LE_PCT, LE_LIT}, {LE_pct, LE_LIT},    {LE_PCT25, LE_LIT},
+        {LE_U, LE_LIT},   {LE_X, LE_LIT},   {LE_BSL, LE_LIT},    {LE_DEC, LE_LIT},
+        {LE_HEXENT, LE_LIT}, {LE_PCT, LE_PCT}, {LE_LIT, LE_U}, {LE_DEC, LE_DEC},
+    };
+    static const char *const ctx[][2] = {
+        {"client ", " port 22"}, {"{\"ip\":\"", "\"}"}, {"GET /?ip=", "&x=1 HTTP/1.1"},
+        {"from", "ms"},          {"(", ")"},            {"x=", ""},
+    };
+    ls_policy *p = policy_with(24, 48, false);
+    ls_worker *w = ls_worker_new(p);
+    uint32_t x = 0x2545f491;
+    sbuf in = {0};
+    char *dec = malloc(1 << 16);
+    cr_assert_not_null(dec);
+    unsigned tried = 0;
+    for (int round = 0; round < 300; round++) {
+        unsigned o[4] = {leak_rand(&x) % 223 + 1, leak_rand(&x) % 256, leak_rand(&x) % 256,
+                         leak_rand(&x) % 255 + 1};
+        char v4[32], v4r[32], v4d[32], v4z[40], v4p[40], v6[64], v6d[80];
+        snprintf(v4, sizeof v4, "%u.%u.%u.%u", o[0], o[1], o[2], o[3]);
+        snprintf(v4r, sizeof v4r, "%u.%u.%u.%u", o[3], o[2], o[1], o[0]);
+        snprintf(v4d, sizeof v4d, "%u-%u-%u-%u", o[0], o[1], o[2], o[3]);
+        snprintf(v4z, sizeof v4z, "%04u.%04u.%04u.%04u", o[0], o[1], o[2], o[3]);
+        snprintf(v4p, sizeof v4p, "%s.%u", v4, leak_rand(&x) % 65536);
+        unsigned g[8];
+        g[0] = 0x2000 + leak_rand(&x) % 0x1fff;
+        for (int k = 1; k < 8; k++)
+            g[k] = 0x1000 + leak_rand(&x) % 0xefff; /* four digits, no zero group */
+        snprintf(v6, sizeof v6, "%x:%x:%x:%x:%x:%x:%x:%x", g[0], g[1], g[2], g[3], g[4], g[5],
+                 g[6], g[7]);
+        snprintf(v6d, sizeof v6d, "%x-%x-%x-%x-%x-%x-%x-%x.ipv6-literal.net", g[0], g[1], g[2],
+                 g[3], g[4], g[5], g[6], g[7]);
+        const char *forms[] = {v4, v4z, v4p, v6};
+        for (size_t f = 0; f < 4; f++) {
+            for (size_t e = 0; e < sizeof seps / sizeof seps[0]; e++) {
+                for (size_t c = 0; c < sizeof ctx / sizeof ctx[0]; c++) {
+                    in.len = 0;
+                    sb_printf(&in, "%s", ctx[c][0]);
+                    leak_spell(&in, forms[f], seps[e][0], seps[e][1]);
+                    if (f == 3 && c == 0)
+                        sb_printf(&in, ":443"); /* Netty's "addr:port" */
+                    sb_printf(&in, "%s", ctx[c][1]);
+                    const char *out;
+                    size_t out_len;
+                    cr_assert_eq(ls_scrub(w, in.p, in.len, &out, &out_len), LS_OK);
+                    size_t n = leak_decode(out, out_len, 0, dec);
+                    dec[n] = '\0';
+                    tried++;
+                    if (f < 3) {
+                        cr_assert(strstr(dec, v4) == NULL, "\"%s\" -> \"%s\": %s comes out",
+                                  esc(in.p, in.len), esc(out, out_len), v4);
+                    } else {
+                        /* No group of the host part (groups 4-8) survives. */
+                        for (int k = 3; k < 8; k++) {
+                            char grp[8];
+                            snprintf(grp, sizeof grp, "%x", g[k]);
+                            cr_assert(strstr(dec, grp) == NULL,
+                                      "\"%s\" -> \"%s\": group %s comes out", esc(in.p, in.len),
+                                      esc(out, out_len), grp);
+                        }
+                    }
+                }
+            }
+        }
+        /* Host names: dashed and reversed dotted, kept in shape. */
+        const char *names[][2] = {{"ec2-", ".compute-1.amazonaws.com"},
+                                  {"ip-", ".example.com"},
+                                  {"host", ".isp.example"}};
+        for (size_t k = 0; k < 3; k++) {
+            in.len = 0;
+            sb_printf(&in, "%s%s%s", names[k][0], v4d, names[k][1]);
+            const char *out;
+            size_t out_len;
+            cr_assert_eq(ls_scrub(w, in.p, in.len, &out, &out_len), LS_OK);
+            size_t n = leak_decode(out, out_len, '.', dec);
+            dec[n] = '\0';
+            cr_assert(strstr(dec, v4) == NULL, "\"%s\" -> \"%s\"", esc(in.p, in.len),
+                      esc(out, out_len));
+        }
+        in.len = 0;
+        sb_printf(&in, "static.%s.clients.your-server.de %s", v4r, v6d);
+        const char *out;
+        size_t out_len;
+        cr_assert_eq(ls_scrub(w, in.p, in.len, &out, &out_len), LS_OK);
+        size_t n = leak_decode(out, out_len, 0, dec);
+        dec[n] = '\0';
+        cr_assert(strstr(dec, v4r) == NULL, "\"%s\" -> \"%s\"", esc(in.p, in.len),
+                  esc(out, out_len));
+        for (int k = 3; k < 8; k++) {
+            char grp[8];
+            snprintf(grp, sizeof grp, "%x", g[k]);
+            cr_assert(strstr(dec, grp) == NULL, "\"%s\" -> \"%s\": group %s", esc(in.p, in.len),
+                      esc(out, out_len), grp);
+        }
+    }
+    cr_assert_eq(tried, 300u * 4 * 12 * 6);
+    free(dec);
+    free(in.p);
+    ls_worker_free(w);
     ls_policy_free(p);
 }

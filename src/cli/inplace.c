@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,15 @@ static int in_place_one(struct run *run, const char *path)
         errmsg("%s: not a regular file", path);
         close(fd);
         return EX_NOINPUT;
+    }
+    /* rename(2) replaces one name only: the other names would go on
+     * holding the unscrubbed file, which is worse than failing. */
+    if (st.st_nlink > 1 && !run->opt->break_links) {
+        errmsg("%s: has %ju hard links; --in-place would leave the raw copy under the other "
+               "names (use --break-links to replace only this name)",
+               path, (uintmax_t)st.st_nlink);
+        close(fd);
+        return EX_CANTCREAT;
     }
     bool gz = pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
 

@@ -1,0 +1,109 @@
+#!/bin/bash
+# tests/inplace.sh -- --in-place on files that are not plain single-name
+# files: hard links (refused unless --break-links), FIFOs and devices
+# (exit 66 at once), extended attributes and ACLs (kept), and temporary files
+# left by a killed run (removed by the next run once their writer is gone).
+# The plain cases (mode, owner, gzip, failures) are in tests/cli.sh.
+
+. "$(dirname "$0")/lib.sh"
+require cmp stat timeout mkfifo
+require_logscrub
+
+umask 022
+
+# The directory every test works in, resolved: --in-place names files by
+# their real path in its messages.
+D=$(realpath "$T")
+
+L1='203.0.113.195 - - [10/Oct/2023:13:55:36 +0000] "GET / HTTP/1.1" 200 5\n'
+S1='203.0.113.0 - - [10/Oct/2023:13:55:36 +0000] "GET / HTTP/1.1" 200 5\n'
+
+# expect_err_str TEXT: stderr equals printf '%b' TEXT.
+expect_err_str() {
+    printf '%b' "$1" >"$T/expected-err"
+    if ! cmp -s "$T/expected-err" "$T/err"; then
+        t_fail "stderr differs (--- expected +++ actual):"
+        t_fail "$(diff -u --label expected --label actual "$T/expected-err" "$T/err" | head -n 20)"
+    fi
+}
+
+# expect_only DIR NAME...: DIR holds exactly these names (sorted), nothing else.
+expect_only() {
+    local dir=$1 got want
+    shift
+    got=$(ls -A "$dir" | sort | tr '\n' ' ')
+    want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
+    [ "$got" = "$want" ] || t_fail "$dir should hold '$want' but holds '$got'"
+}
+
+printf '%b' "$L1" >"$T/raw"
+printf '%b' "$S1" >"$T/scrubbed"
+
+# ---------------------------------------------------------- hard links ----
+
+t_begin "hard-linked file: exit 73, both names unchanged, no temp left"
+mkdir "$T/hl"
+cp "$T/raw" "$T/hl/a.log"
+ln "$T/hl/a.log" "$T/hl/b.log"
+ino=$(stat -c %i "$T/hl/a.log")
+ls_run --in-place "$T/hl/a.log"
+expect_rc 73
+expect_out_empty
+expect_err_str "logscrub: $D/hl/a.log: has 2 hard links; --in-place would leave the raw copy under the other names (use --break-links to replace only this name)\n"
+expect_same "$T/raw" "$T/hl/a.log"
+expect_same "$T/raw" "$T/hl/b.log"
+[ "$(stat -c %i:%h "$T/hl/a.log")" = "$ino:2" ] || t_fail "a.log was replaced or unlinked"
+expect_only "$T/hl" a.log b.log
+t_end
+
+t_begin "hard-linked file among several: the files before it rewritten, it and the rest not"
+mkdir "$T/hl3"
+cp "$T/raw" "$T/hl3/first.log"
+cp "$T/raw" "$T/hl3/linked.log"
+ln "$T/hl3/linked.log" "$T/hl3/other.log"
+ln "$T/hl3/linked.log" "$T/hl3/third.log"
+cp "$T/raw" "$T/hl3/last.log"
+ls_run --in-place "$T/hl3/first.log" "$T/hl3/linked.log" "$T/hl3/last.log"
+expect_rc 73
+expect_err_str "logscrub: $D/hl3/linked.log: has 3 hard links; --in-place would leave the raw copy under the other names (use --break-links to replace only this name)\n"
+expect_same "$T/scrubbed" "$T/hl3/first.log"
+expect_same "$T/raw" "$T/hl3/linked.log"
+expect_same "$T/raw" "$T/hl3/last.log"
+t_end
+
+t_begin "--break-links: this name scrubbed (its own inode now), the other name keeps the original"
+mkdir "$T/bl"
+cp "$T/raw" "$T/bl/a.log"
+chmod 640 "$T/bl/a.log"
+ln "$T/bl/a.log" "$T/bl/b.log"
+ino=$(stat -c %i "$T/bl/b.log")
+ls_run --in-place --break-links "$T/bl/a.log"
+expect_rc 0
+expect_out_empty
+expect_err_empty
+expect_same "$T/scrubbed" "$T/bl/a.log"
+expect_same "$T/raw" "$T/bl/b.log"
+expect_mode "$T/bl/a.log" 640
+[ "$(stat -c %h "$T/bl/a.log")" = 1 ] || t_fail "a.log should have 1 link, has $(stat -c %h "$T/bl/a.log")"
+[ "$(stat -c %i:%h "$T/bl/b.log")" = "$ino:1" ] || t_fail "b.log should be the old inode, now alone"
+expect_only "$T/bl" a.log b.log
+t_end
+
+t_begin "--break-links on a file with one link: rewritten as usual"
+mkdir "$T/bl1"
+cp "$T/raw" "$T/bl1/a.log"
+ls_run --break-links --in-place "$T/bl1/a.log"
+expect_rc 0
+expect_err_empty
+expect_same "$T/scrubbed" "$T/bl1/a.log"
+expect_only "$T/bl1" a.log
+t_end
+
+t_begin "--break-links without --in-place: usage error 64, nothing read"
+ls_run --break-links "$T/raw"
+expect_rc 64
+expect_out_empty
+expect_err_str 'logscrub: --break-links only applies to --in-place\n'
+t_end
+
+t_finish

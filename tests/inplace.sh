@@ -106,4 +106,56 @@ expect_out_empty
 expect_err_str 'logscrub: --break-links only applies to --in-place\n'
 t_end
 
+# ------------------------------------------------------ not regular -----
+# Each run gets 10 s: opening a FIFO for reading used to wait for a writer
+# forever.
+
+t_begin "FIFO: exit 66 at once, the FIFO left as it was, no temp file"
+mkdir "$T/ff"
+mkfifo -m 600 "$T/ff/access.log"
+timeout 10 "$LOGSCRUB" --in-place "$T/ff/access.log" >"$T/out" 2>"$T/err"
+RC=$?
+expect_rc 66
+expect_out_empty
+expect_err_str "logscrub: $D/ff/access.log: not a regular file\n"
+[ -p "$T/ff/access.log" ] || t_fail "the FIFO is gone or replaced"
+expect_mode "$T/ff/access.log" 600
+expect_only "$T/ff" access.log
+t_end
+
+t_begin "FIFO through a symbolic link: exit 66 at once"
+ln -s access.log "$T/ff/link.log"
+timeout 10 "$LOGSCRUB" --in-place "$T/ff/link.log" >"$T/out" 2>"$T/err"
+RC=$?
+expect_rc 66
+expect_err_str "logscrub: $D/ff/access.log: not a regular file\n"
+[ -p "$T/ff/access.log" ] && [ -L "$T/ff/link.log" ] || t_fail "the FIFO or the link changed"
+t_end
+
+t_begin "FIFO after a regular file: the first rewritten, then exit 66"
+cp "$T/raw" "$T/ff/before.log"
+timeout 10 "$LOGSCRUB" --in-place "$T/ff/before.log" "$T/ff/access.log" >"$T/out" 2>"$T/err"
+RC=$?
+expect_rc 66
+expect_err_str "logscrub: $D/ff/access.log: not a regular file\n"
+expect_same "$T/scrubbed" "$T/ff/before.log"
+t_end
+
+t_begin "character device (/dev/null): exit 66, not opened for writing"
+timeout 10 "$LOGSCRUB" --in-place /dev/null >"$T/out" 2>"$T/err"
+RC=$?
+expect_rc 66
+expect_out_empty
+expect_err_str "logscrub: /dev/null: not a regular file\n"
+[ -c /dev/null ] || t_fail "/dev/null is no longer a character device"
+t_end
+
+t_begin "directory: exit 66"
+mkdir "$T/ff/dir.log"
+timeout 10 "$LOGSCRUB" --in-place "$T/ff/dir.log" >"$T/out" 2>"$T/err"
+RC=$?
+expect_rc 66
+expect_err_str "logscrub: $D/ff/dir.log: not a regular file\n"
+t_end
+
 t_finish

@@ -23,22 +23,48 @@
 #include "io/io.h"
 
 
+/* Opens path, which must be a regular file, for reading; fills *st.
+ * Anything else is refused before it is opened where possible (opening a
+ * device can act on it: a tape rewinds), and the open does not block (on a
+ * FIFO it would wait for a writer forever); fstat then settles it, in case
+ * the name was swapped in between.  Returns the fd, or -1 after printing
+ * why. */
+static int open_regular(const char *path, struct stat *st)
+{
+    if (stat(path, st) == 0 && !S_ISREG(st->st_mode)) {
+        errmsg("%s: not a regular file", path);
+        return -1;
+    }
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        errmsg("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+        errmsg("%s: not a regular file", path);
+        close(fd);
+        return -1;
+    }
+    /* A regular file: reads never block, but the reader expects a
+     * blocking fd like every other input. */
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+        errmsg("%s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 /* Rewrites one file through a temporary file in the same directory.  On any
  * failure the temporary file is removed and the original is untouched. */
 static int in_place_one(struct run *run, const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        errmsg("%s: %s", path, strerror(errno));
-        return EX_NOINPUT;
-    }
     struct stat st;
-    unsigned char magic[2];
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        errmsg("%s: not a regular file", path);
-        close(fd);
+    int fd = open_regular(path, &st);
+    if (fd < 0)
         return EX_NOINPUT;
-    }
+    unsigned char magic[2];
     /* rename(2) replaces one name only: the other names would go on
      * holding the unscrubbed file, which is worse than failing. */
     if (st.st_nlink > 1 && !run->opt->break_links) {

@@ -6,7 +6,10 @@
 # The plain cases (mode, owner, gzip, failures) are in tests/cli.sh.
 
 . "$(dirname "$0")/lib.sh"
-require cmp stat timeout mkfifo
+require cmp stat timeout mkfifo setfattr getfattr setfacl getfacl
+if [ "$(id -u)" -eq 0 ]; then
+    require setpriv
+fi
 require_logscrub
 
 umask 022
@@ -25,6 +28,11 @@ expect_err_str() {
         t_fail "stderr differs (--- expected +++ actual):"
         t_fail "$(diff -u --label expected --label actual "$T/expected-err" "$T/err" | head -n 20)"
     fi
+}
+
+# t_skip NAME REASON: says why a test did not run (it counts neither way).
+t_skip() {
+    echo "# skipped: $1: $2"
 }
 
 # expect_only DIR NAME...: DIR holds exactly these names (sorted), nothing else.
@@ -157,5 +165,108 @@ RC=$?
 expect_rc 66
 expect_err_str "logscrub: $D/ff/dir.log: not a regular file\n"
 t_end
+
+# ------------------------------------------------- extended attributes ----
+# xattrs of FILE as getfattr dumps them (hex values, every namespace the
+# caller may read), for before/after comparisons.
+xattrs() {
+    getfattr --absolute-names -d -m - -e hex "$1" 2>/dev/null
+}
+
+if touch "$T/xprobe" && setfattr -n user.probe -v 1 "$T/xprobe" 2>/dev/null; then
+    XATTRS=yes
+else
+    XATTRS=no
+fi
+XSKIP="the file system of $T does not support user extended attributes"
+rm -f "$T/xprobe"
+
+if [ "$XATTRS" = yes ]; then
+    t_begin "user xattrs (binary values too) and an ACL are kept on the new file"
+    mkdir "$T/xa"
+    cp "$T/raw" "$T/xa/a.log"
+    chmod 640 "$T/xa/a.log"
+    setfattr -n user.test -v hello "$T/xa/a.log"
+    setfattr -n user.bin -v 0x00ff0a "$T/xa/a.log"
+    setfacl -m u:65534:r,g:65534:rw "$T/xa/a.log"
+    before=$(xattrs "$T/xa/a.log")
+    acl_before=$(getfacl -n --absolute-names "$T/xa/a.log")
+    ino=$(stat -c %i "$T/xa/a.log")
+    ls_run --in-place "$T/xa/a.log"
+    expect_rc 0
+    expect_out_empty
+    expect_err_empty
+    expect_same "$T/scrubbed" "$T/xa/a.log"
+    [ "$(stat -c %i "$T/xa/a.log")" != "$ino" ] || t_fail "the file was not replaced"
+    [ "$(getfattr --absolute-names --only-values -n user.test "$T/xa/a.log")" = hello ] ||
+        t_fail "user.test is not 'hello'"
+    [ "$(getfattr --absolute-names -n user.bin -e hex "$T/xa/a.log" | sed -n 2p)" = user.bin=0x00ff0a ] ||
+        t_fail "user.bin is not 0x00ff0a"
+    printf '# file: %s\n# owner: %s\n# group: %s\nuser::rw-\nuser:65534:r--\ngroup::r--\ngroup:65534:rw-\nmask::rw-\nother::---\n\n' \
+        "$D/xa/a.log" "$(id -u)" "$(id -g)" >"$T/expected-acl"
+    getfacl -n --absolute-names "$T/xa/a.log" >"$T/acl" 2>&1
+    expect_same "$T/expected-acl" "$T/acl"
+    [ "$acl_before" = "$(cat "$T/acl")" ] || t_fail "ACL changed"
+    [ "$before" = "$(xattrs "$T/xa/a.log")" ] || t_fail "xattrs changed: $(xattrs "$T/xa/a.log")"
+    expect_mode "$T/xa/a.log" 660
+    expect_only "$T/xa" a.log
+    t_end
+
+    t_begin "an ACL the directory's default ACL would give the new file is not added"
+    mkdir "$T/xd"
+    cp "$T/raw" "$T/xd/a.log"
+    chmod 640 "$T/xd/a.log"
+    setfattr -n user.keep -v yes "$T/xd/a.log"
+    setfacl -d -m u:65534:rw "$T/xd"
+    before=$(xattrs "$T/xd/a.log")
+    ls_run --in-place "$T/xd/a.log"
+    expect_rc 0
+    expect_err_empty
+    expect_same "$T/scrubbed" "$T/xd/a.log"
+    [ "$before" = "$(xattrs "$T/xd/a.log")" ] || t_fail "xattrs changed: $(xattrs "$T/xd/a.log")"
+    printf '# file: %s\n# owner: %s\n# group: %s\nuser::rw-\ngroup::r--\nother::---\n\n' \
+        "$D/xd/a.log" "$(id -u)" "$(id -g)" >"$T/expected-acl"
+    getfacl -n --absolute-names "$T/xd/a.log" >"$T/acl" 2>&1
+    expect_same "$T/expected-acl" "$T/acl"
+    expect_mode "$T/xd/a.log" 640
+    t_end
+else
+    t_skip "user xattrs and an ACL are kept" "$XSKIP"
+    t_skip "an inherited default ACL is not added" "$XSKIP"
+fi
+
+# A security.capability attribute is readable by everyone but only settable
+# with CAP_SETFCAP: a run as nobody can read it and cannot keep it.
+RSKIP=
+[ "$(id -u)" -eq 0 ] || RSKIP="needs root to set security.capability"
+if [ -z "$RSKIP" ] && [ "$XATTRS" = yes ]; then
+    mkdir "$T/xr"
+    cp "$T/raw" "$T/xr/a.log"
+    # chown drops file capabilities: owner first, then the attribute.
+    chown -R 65534:65534 "$T/xr"
+    setfattr -n security.capability -v 0x0100000200200000000000000000000000000000 \
+        "$T/xr/a.log" 2>/dev/null || RSKIP="the file system refuses security.capability"
+elif [ -z "$RSKIP" ]; then
+    RSKIP=$XSKIP
+fi
+if [ -z "$RSKIP" ]; then
+    t_begin "an attribute the new file cannot get: exit 73, original untouched, no temp left"
+    chmod o+x "$T"
+    before=$(xattrs "$T/xr/a.log")
+    ino=$(stat -c %i "$T/xr/a.log")
+    setpriv --reuid=65534 --regid=65534 --clear-groups \
+        "$LOGSCRUB" --in-place "$T/xr/a.log" >"$T/out" 2>"$T/err"
+    RC=$?
+    expect_rc 73
+    expect_out_empty
+    expect_err_str "logscrub: $D/xr/a.log: cannot keep extended attribute security.capability: Operation not permitted\n"
+    expect_same "$T/raw" "$T/xr/a.log"
+    [ "$(stat -c %i "$T/xr/a.log")" = "$ino" ] || t_fail "the file was replaced"
+    [ "$before" = "$(xattrs "$T/xr/a.log")" ] || t_fail "xattrs changed"
+    expect_only "$T/xr" a.log
+    t_end
+else
+    t_skip "an attribute the new file cannot get is refused" "$RSKIP"
+fi
 
 t_finish

@@ -1,6 +1,7 @@
 /* inplace.c -- --in-place: each FILE is filtered into a temporary file in
- * its directory, which then replaces it (fsync, rename), keeping mode and
- * owner; on any failure the original stays as it was.
+ * its directory, which then replaces it (fsync, rename), keeping mode,
+ * owner and extended attributes (ACLs, SELinux label); on any failure the
+ * original stays as it was.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -54,6 +56,142 @@ static int open_regular(const char *path, struct stat *st)
         return -1;
     }
     return fd;
+}
+
+/* The names of fd's extended attributes, each NUL-terminated, in a malloc'd
+ * buffer *names of *len bytes (NULL and 0 when there are none, also when
+ * the file system has none).  Returns 0, or -1 with errno set. */
+static int list_xattrs(int fd, char **names, size_t *len)
+{
+    *names = NULL;
+    *len = 0;
+    for (;;) {
+        ssize_t n = flistxattr(fd, NULL, 0);
+        if (n <= 0)
+            return n == 0 || errno == ENOTSUP ? 0 : -1;
+        char *buf = malloc((size_t)n);
+        if (buf == NULL)
+            return -1;
+        ssize_t got = flistxattr(fd, buf, (size_t)n);
+        if (got >= 0) {
+            *names = buf;
+            *len = (size_t)got;
+            return 0;
+        }
+        free(buf);
+        if (errno != ERANGE) /* ERANGE: one was added in between; again */
+            return -1;
+    }
+}
+
+/* fd's value of the extended attribute name, in a malloc'd *val of *vlen
+ * bytes.  Returns 0, or -1 with errno set (ENODATA: fd has no such
+ * attribute). */
+static int get_xattr(int fd, const char *name, char **val, size_t *vlen)
+{
+    for (;;) {
+        ssize_t n = fgetxattr(fd, name, NULL, 0);
+        if (n < 0)
+            return -1;
+        char *buf = malloc(n > 0 ? (size_t)n : 1);
+        if (buf == NULL)
+            return -1;
+        ssize_t got = fgetxattr(fd, name, buf, (size_t)n);
+        if (got >= 0) {
+            *val = buf;
+            *vlen = (size_t)got;
+            return 0;
+        }
+        free(buf);
+        if (errno != ERANGE) /* ERANGE: it grew in between; again */
+            return -1;
+    }
+}
+
+static bool name_listed(const char *names, size_t len, const char *name)
+{
+    for (size_t k = 0; k < len; k += strlen(names + k) + 1)
+        if (strcmp(names + k, name) == 0)
+            return true;
+    return false;
+}
+
+/* An attribute name for a message: names are metadata, not log text, but
+ * printed only when they cannot disturb the one-line message. */
+static const char *shown_name(const char *name)
+{
+    for (const char *c = name; *c; c++)
+        if (*c < 0x20 || *c > 0x7e)
+            return "(unprintable name)";
+    return name;
+}
+
+/* Makes the extended attributes of tfd those of fd: POSIX ACLs
+ * (system.posix_acl_*), SELinux labels (security.selinux), user.* and
+ * whatever else the caller may read.  Ones that tfd got on creation but the
+ * original lacks (an ACL inherited from the directory's default ACL) are
+ * removed, so the new file grants no more than the old one did; values tfd
+ * already has are not written again (relabelling can need privileges that
+ * keeping a label does not).  Call after fchown and fchmod: fchmod rewrites
+ * the ACL mask and fchown drops security.capability.  Returns EX_OK, or
+ * the exit status after printing why (tfd then has some of them). */
+static int copy_xattrs(int fd, int tfd, const char *path)
+{
+    char *src = NULL, *dst = NULL, *val = NULL, *old = NULL;
+    size_t slen, dlen, vlen, olen;
+    int rc = EX_OK;
+    int e;
+    if (list_xattrs(fd, &src, &slen) < 0) {
+        e = errno;
+        errmsg("%s: cannot read extended attributes: %s", path, strerror(e));
+        rc = e == ENOMEM ? EX_SOFTWARE : EX_CANTCREAT;
+        goto cleanup;
+    }
+    if (list_xattrs(tfd, &dst, &dlen) < 0) {
+        e = errno;
+        errmsg("%s: cannot read extended attributes of the temporary file: %s", path,
+               strerror(e));
+        rc = e == ENOMEM ? EX_SOFTWARE : EX_CANTCREAT;
+        goto cleanup;
+    }
+    for (size_t k = 0; k < dlen; k += strlen(dst + k) + 1) {
+        const char *name = dst + k;
+        if (!name_listed(src, slen, name) && fremovexattr(tfd, name) < 0 && errno != ENODATA) {
+            errmsg("%s: cannot remove extended attribute %s from the temporary file: %s", path,
+                   shown_name(name), strerror(errno));
+            rc = EX_CANTCREAT;
+            goto cleanup;
+        }
+    }
+    for (size_t k = 0; k < slen; k += strlen(src + k) + 1) {
+        const char *name = src + k;
+        if (get_xattr(fd, name, &val, &vlen) < 0) {
+            e = errno;
+            if (e == ENODATA) /* removed since the listing */
+                continue;
+            errmsg("%s: cannot read extended attribute %s: %s", path, shown_name(name),
+                   strerror(e));
+            rc = e == ENOMEM ? EX_SOFTWARE : EX_CANTCREAT;
+            goto cleanup;
+        }
+        bool same = get_xattr(tfd, name, &old, &olen) == 0 && olen == vlen &&
+                    memcmp(old, val, vlen) == 0;
+        free(old);
+        old = NULL;
+        if (!same && fsetxattr(tfd, name, val, vlen, 0) < 0) {
+            errmsg("%s: cannot keep extended attribute %s: %s", path,
+                   shown_name(name), strerror(errno));
+            rc = EX_CANTCREAT;
+            goto cleanup;
+        }
+        free(val);
+        val = NULL;
+    }
+cleanup:
+    free(val);
+    free(src);
+    free(dst);
+    return rc;
 }
 
 /* Rewrites one file through a temporary file in the same directory.  On any
@@ -123,13 +261,17 @@ static int in_place_one(struct run *run, const char *path)
         rc = EX_IOERR;
         goto cleanup;
     }
-    if (fchmod(tfd, st.st_mode & 07777) < 0 ||
-        ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
-         fchown(tfd, st.st_uid, st.st_gid) < 0)) {
+    /* Owner first: chown(2) may clear the set-id bits that fchmod sets. */
+    if (((st.st_uid != geteuid() || st.st_gid != getegid()) &&
+         fchown(tfd, st.st_uid, st.st_gid) < 0) ||
+        fchmod(tfd, st.st_mode & 07777) < 0) {
         errmsg("%s: cannot keep mode or owner: %s", path, strerror(errno));
         rc = EX_CANTCREAT;
         goto cleanup;
     }
+    rc = copy_xattrs(fd, tfd, path);
+    if (rc != EX_OK)
+        goto cleanup;
     if (fsync(tfd) < 0 || close(tfd) < 0) {
         tfd = -1;
         errmsg("%s: cannot write temporary file: %s", path, strerror(errno));

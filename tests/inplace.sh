@@ -6,7 +6,7 @@
 # The plain cases (mode, owner, gzip, failures) are in tests/cli.sh.
 
 . "$(dirname "$0")/lib.sh"
-require cmp stat timeout mkfifo setfattr getfattr setfacl getfacl
+require cmp stat timeout mkfifo setfattr getfattr setfacl getfacl flock
 if [ "$(id -u)" -eq 0 ]; then
     require setpriv
 fi
@@ -268,5 +268,106 @@ if [ -z "$RSKIP" ]; then
 else
     t_skip "an attribute the new file cannot get is refused" "$RSKIP"
 fi
+
+# ------------------------------------------------ stale temporary files --
+# A run holds an flock on its temporary file .NAME.logscrub.XXXXXX while it
+# writes; the next run on NAME removes those it can lock (their writer is
+# gone) and nothing else.
+
+# locked_by_other FILE: true while someone holds an flock on FILE.
+locked_by_other() {
+    ! flock -n "$1" true 2>/dev/null
+}
+
+t_begin "stale temp files (no writer) removed by the next run; look-alikes left alone"
+mkdir "$T/st"
+cp "$T/raw" "$T/st/a.log"
+for n in .a.log.logscrub.Ab12Cd .a.log.logscrub.zzzzzz .a.log.logscrub.000000; do
+    printf 'partial 203.0.113.0\n' >"$T/st/$n"
+done
+# Not temp files of a.log: wrong length, other characters, another file's,
+# no leading dot; a symbolic link and a FIFO with a temp file's name.
+keep=(.a.log.logscrub.Ab12C .a.log.logscrub.Ab12Cde .a.log.logscrub.Ab-2Cd
+    .b.log.logscrub.Ab12Cd a.log.logscrub.Ab12Cd .a.log.logscrub.Ab12Cd.x
+    .a.log.logscrub.Sym123 .a.log.logscrub.Fifo12)
+for n in "${keep[@]:0:6}"; do
+    printf 'other\n' >"$T/st/$n"
+done
+ln -s a.log "$T/st/.a.log.logscrub.Sym123"
+mkfifo "$T/st/.a.log.logscrub.Fifo12"
+timeout 10 "$LOGSCRUB" --in-place "$T/st/a.log" >"$T/out" 2>"$T/err"
+RC=$?
+expect_rc 0
+expect_out_empty
+expect_err_empty
+expect_same "$T/scrubbed" "$T/st/a.log"
+expect_only "$T/st" a.log "${keep[@]}"
+[ -L "$T/st/.a.log.logscrub.Sym123" ] && [ -p "$T/st/.a.log.logscrub.Fifo12" ] ||
+    t_fail "the link or the FIFO was replaced"
+t_end
+
+t_begin "a temp file locked by another process is left alone, removed once it is free"
+mkdir "$T/lk"
+cp "$T/raw" "$T/lk/a.log"
+printf 'held\n' >"$T/lk/.a.log.logscrub.Held01"
+# The subshell becomes sleep holding the lock on fd 9: killing it frees it.
+(flock -x 9 && exec sleep 60) 9<"$T/lk/.a.log.logscrub.Held01" &
+holder=$!
+t_bg "$holder"
+for i in $(seq 100); do
+    locked_by_other "$T/lk/.a.log.logscrub.Held01" && break
+    sleep 0.05
+done
+locked_by_other "$T/lk/.a.log.logscrub.Held01" || t_fail "the test could not take the lock"
+ls_run --in-place "$T/lk/a.log"
+expect_rc 0
+expect_err_empty
+expect_same "$T/scrubbed" "$T/lk/a.log"
+printf 'held\n' >"$T/expected"
+expect_same "$T/expected" "$T/lk/.a.log.logscrub.Held01"
+expect_only "$T/lk" a.log .a.log.logscrub.Held01
+kill "$holder"
+wait "$holder" 2>/dev/null
+ls_run --in-place "$T/lk/a.log"
+expect_rc 0
+expect_err_empty
+expect_same "$T/scrubbed" "$T/lk/a.log"
+expect_only "$T/lk" a.log
+t_end
+
+t_begin "kill -9 mid-rewrite: the writer's temp file locked while it lives, removed after"
+mkdir "$T/kl"
+awk -v l="${L1%\\n}" 'BEGIN { for (i = 0; i < 600000; i++) print l }' >"$T/kl/big.log"
+awk -v l="${S1%\\n}" 'BEGIN { for (i = 0; i < 600000; i++) print l }' >"$T/kl-expected"
+"$LOGSCRUB" --in-place "$T/kl/big.log" 2>"$T/err-a" &
+writer=$!
+t_bg "$writer"
+tmpf=
+for i in $(seq 1000); do
+    tmpf=$(compgen -G "$T/kl/.big.log.logscrub.??????" | head -n 1)
+    [ -n "$tmpf" ] && locked_by_other "$tmpf" && break
+    tmpf=
+    sleep 0.01
+done
+if [ -z "$tmpf" ]; then
+    t_fail "no locked temp file seen while the writer ran"
+else
+    kill -STOP "$writer"
+    # Another run on the same file meanwhile: it must not take the live
+    # writer's file for a stale one.
+    ls_run --in-place "$T/kl/big.log"
+    expect_rc 0
+    expect_err_empty
+    [ -f "$tmpf" ] || t_fail "the live writer's temp file was removed"
+    kill -KILL "$writer"
+    wait "$writer" 2>/dev/null
+    [ -f "$tmpf" ] || t_fail "kill -9 left no temp file to clean up"
+    ls_run --in-place "$T/kl/big.log"
+    expect_rc 0
+    expect_err_empty
+    expect_only "$T/kl" big.log
+    expect_same "$T/kl-expected" "$T/kl/big.log"
+fi
+t_end
 
 t_finish

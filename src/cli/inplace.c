@@ -1,12 +1,16 @@
 /* inplace.c -- --in-place: each FILE is filtered into a temporary file in
  * its directory, which then replaces it (fsync, rename), keeping mode,
  * owner and extended attributes (ACLs, SELinux label); on any failure the
- * original stays as it was.
+ * original stays as it was.  What rename cannot do safely is refused: other
+ * hard links (unless --break-links), FIFOs and devices.  The temporary
+ * file is flock'ed while it lives, so the next run can tell one left by a
+ * killed run (no lock) from one being written, and removes it.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -15,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <sysexits.h>
@@ -194,6 +199,97 @@ cleanup:
     return rc;
 }
 
+/* The temporary file of FILE is ".FILE.logscrub.XXXXXX" in FILE's
+ * directory, the X's as mkostemp(3) fills them in. */
+#define TEMP_SUFFIX ".logscrub."
+#define TEMP_RANDOM 6
+
+/* True when name is the name of a temporary file of the file base. */
+static bool is_temp_of(const char *name, const char *base)
+{
+    size_t blen = strlen(base), slen = strlen(TEMP_SUFFIX);
+    if (name[0] != '.' || strncmp(name + 1, base, blen) != 0 ||
+        strncmp(name + 1 + blen, TEMP_SUFFIX, slen) != 0)
+        return false;
+    const char *x = name + 1 + blen + slen;
+    for (int k = 0; k < TEMP_RANDOM; k++)
+        if (!(x[k] >= 'a' && x[k] <= 'z') && !(x[k] >= 'A' && x[k] <= 'Z') &&
+            !(x[k] >= '0' && x[k] <= '9'))
+            return false;
+    return x[TEMP_RANDOM] == '\0';
+}
+
+/* Removes the temporary files of base in dir that a run killed while
+ * rewriting it left behind.  A writer holds an flock(2) on its temporary
+ * file for as long as the file has that name (make_temp), and the kernel
+ * drops the lock when the writer dies however it dies; so a temporary file
+ * that can be locked has no writer any more.  It is removed while locked,
+ * and only if the name still is that file, so a writer that creates one
+ * meanwhile is never robbed of its file unnoticed (make_temp checks).
+ * Best effort: what cannot be opened, locked or removed is left alone; a
+ * symbolic link, FIFO or anything else not a regular file is never
+ * touched.  This function can't fail. */
+static void remove_stale_temps(const char *dir, const char *base)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    int dfd = dirfd(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!is_temp_of(e->d_name, base))
+            continue;
+        int fd = openat(dfd, e->d_name,
+                        O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        struct stat a, b;
+        if (fstat(fd, &a) == 0 && S_ISREG(a.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+            fstatat(dfd, e->d_name, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
+            a.st_ino == b.st_ino)
+            unlinkat(dfd, e->d_name, 0);
+        close(fd); /* drops the lock */
+    }
+    closedir(d);
+}
+
+/* Creates the temporary file tmp (a template ending in XXXXXX, rewritten
+ * with the name chosen) and locks it for the rest of its life under that
+ * name, so that remove_stale_temps in another run leaves it alone.  That
+ * run may have removed it in the moment between creating and locking: then
+ * the file has no name left, and another one is made.  On a file system
+ * without flock the file stays unlocked (and no run can lock, so none
+ * removes it).  Returns the fd, or -1 with errno set (nothing left
+ * behind). */
+static int make_temp(char *tmp)
+{
+    size_t xs = strlen(tmp) - TEMP_RANDOM;
+    for (int tries = 0; tries < 100; tries++) {
+        memset(tmp + xs, 'X', TEMP_RANDOM);
+        int tfd = mkostemp(tmp, O_CLOEXEC);
+        if (tfd < 0)
+            return -1;
+        int r;
+        while ((r = flock(tfd, LOCK_EX)) < 0 && errno == EINTR)
+            ; /* a signal: its flag is looked at once writing starts */
+        if (r < 0) /* no locks on this file system: no run can remove it either */
+            return tfd;
+        struct stat st;
+        if (fstat(tfd, &st) < 0) {
+            int e = errno;
+            unlink(tmp);
+            close(tfd);
+            errno = e;
+            return -1;
+        }
+        if (st.st_nlink > 0)
+            return tfd;
+        close(tfd); /* removed as stale before we locked it: another name */
+    }
+    errno = EEXIST;
+    return -1;
+}
+
 /* Rewrites one file through a temporary file in the same directory.  On any
  * failure the temporary file is removed and the original is untouched. */
 static int in_place_one(struct run *run, const char *path)
@@ -217,20 +313,21 @@ static int in_place_one(struct run *run, const char *path)
     char *dcopy = strdup(path), *bcopy = strdup(path);
     char tmp[PATH_MAX];
     bool tmp_made = false;
-    int tfd = -1, rc = EX_OK;
+    int tfd = -1, lfd = -1, rc = EX_OK;
     if (dcopy == NULL || bcopy == NULL) {
         errmsg("out of memory");
         rc = EX_SOFTWARE;
         goto cleanup;
     }
-    const char *dir = dirname(dcopy);
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s/.%s.logscrub.XXXXXX", dir, basename(bcopy)) >=
+    const char *dir = dirname(dcopy), *base = basename(bcopy);
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s/.%s" TEMP_SUFFIX "XXXXXX", dir, base) >=
         sizeof tmp) {
         errmsg("%s: path too long", path);
         rc = EX_CANTCREAT;
         goto cleanup;
     }
-    tfd = mkostemp(tmp, O_CLOEXEC);
+    remove_stale_temps(dir, base);
+    tfd = make_temp(tmp);
     if (tfd < 0) {
         errmsg("%s: cannot create temporary file: %s", path, strerror(errno));
         rc = EX_CANTCREAT;
@@ -272,7 +369,11 @@ static int in_place_one(struct run *run, const char *path)
     rc = copy_xattrs(fd, tfd, path);
     if (rc != EX_OK)
         goto cleanup;
-    if (fsync(tfd) < 0 || close(tfd) < 0) {
+    /* The lock must outlive the close, which reports late write errors:
+     * without it another run could take the finished file for a stale one
+     * and remove it before the rename.  lfd shares tfd's lock. */
+    lfd = dup(tfd);
+    if (lfd < 0 || fsync(tfd) < 0 || close(tfd) < 0) {
         tfd = -1;
         errmsg("%s: cannot write temporary file: %s", path, strerror(errno));
         rc = EX_IOERR;
@@ -291,10 +392,12 @@ static int in_place_one(struct run *run, const char *path)
         close(dfd);
     }
 cleanup:
+    if (tmp_made)
+        unlink(tmp); /* while still locked: no other run removes it first */
     if (tfd >= 0)
         close(tfd);
-    if (tmp_made)
-        unlink(tmp);
+    if (lfd >= 0)
+        close(lfd);
     if (run->out)
         run->bytes_out += writer_bytes(run->out);
     writer_free(run->out);

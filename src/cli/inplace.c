@@ -29,7 +29,6 @@
 #include "cli/run.h"
 #include "io/io.h"
 
-
 /* Opens path, which must be a regular file, for reading; fills *st.
  * Anything else is refused before it is opened where possible (opening a
  * device can act on it: a tape rewinds), and the open does not block (on a
@@ -154,8 +153,7 @@ static int copy_xattrs(int fd, int tfd, const char *path)
     }
     if (list_xattrs(tfd, &dst, &dlen) < 0) {
         e = errno;
-        errmsg("%s: cannot read extended attributes of the temporary file: %s", path,
-               strerror(e));
+        errmsg("%s: cannot read extended attributes of the temporary file: %s", path, strerror(e));
         rc = e == ENOMEM ? EX_SOFTWARE : EX_CANTCREAT;
         goto cleanup;
     }
@@ -179,13 +177,13 @@ static int copy_xattrs(int fd, int tfd, const char *path)
             rc = e == ENOMEM ? EX_SOFTWARE : EX_CANTCREAT;
             goto cleanup;
         }
-        bool same = get_xattr(tfd, name, &old, &olen) == 0 && olen == vlen &&
-                    memcmp(old, val, vlen) == 0;
+        bool same =
+            get_xattr(tfd, name, &old, &olen) == 0 && olen == vlen && memcmp(old, val, vlen) == 0;
         free(old);
         old = NULL;
         if (!same && fsetxattr(tfd, name, val, vlen, 0) < 0) {
-            errmsg("%s: cannot keep extended attribute %s: %s", path,
-                   shown_name(name), strerror(errno));
+            errmsg("%s: cannot keep extended attribute %s: %s", path, shown_name(name),
+                   strerror(errno));
             rc = EX_CANTCREAT;
             goto cleanup;
         }
@@ -239,8 +237,7 @@ static void remove_stale_temps(const char *dir, const char *base)
     while ((e = readdir(d)) != NULL) {
         if (!is_temp_of(e->d_name, base))
             continue;
-        int fd = openat(dfd, e->d_name,
-                        O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        int fd = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (fd < 0)
             continue;
         struct stat a, b;
@@ -270,8 +267,9 @@ static int make_temp(char *tmp)
         if (tfd < 0)
             return -1;
         int r;
-        while ((r = flock(tfd, LOCK_EX)) < 0 && errno == EINTR)
-            ; /* a signal: its flag is looked at once writing starts */
+        do /* through signals: their flags are looked at once writing starts */
+            r = flock(tfd, LOCK_EX);
+        while (r < 0 && errno == EINTR);
         if (r < 0) /* no locks on this file system: no run can remove it either */
             return tfd;
         struct stat st;
@@ -320,8 +318,7 @@ static int in_place_one(struct run *run, const char *path)
         goto cleanup;
     }
     const char *dir = dirname(dcopy), *base = basename(bcopy);
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s/.%s" TEMP_SUFFIX "XXXXXX", dir, base) >=
-        sizeof tmp) {
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s/.%s" TEMP_SUFFIX "XXXXXX", dir, base) >= sizeof tmp) {
         errmsg("%s: path too long", path);
         rc = EX_CANTCREAT;
         goto cleanup;
@@ -372,14 +369,22 @@ static int in_place_one(struct run *run, const char *path)
     /* The lock must outlive the close, which reports late write errors:
      * without it another run could take the finished file for a stale one
      * and remove it before the rename.  lfd shares tfd's lock. */
-    lfd = dup(tfd);
-    if (lfd < 0 || fsync(tfd) < 0 || close(tfd) < 0) {
+    lfd = fcntl(tfd, F_DUPFD_CLOEXEC, 0);
+    if (lfd < 0) {
+        errmsg("%s: %s", path, strerror(errno));
+        rc = EX_CANTCREAT;
+        goto cleanup;
+    }
+    int closed = fsync(tfd);
+    if (closed == 0) {
+        closed = close(tfd); /* the fd is gone even when this fails */
         tfd = -1;
+    }
+    if (closed < 0) {
         errmsg("%s: cannot write temporary file: %s", path, strerror(errno));
         rc = EX_IOERR;
         goto cleanup;
     }
-    tfd = -1;
     if (rename(tmp, path) < 0) {
         errmsg("%s: cannot replace: %s", path, strerror(errno));
         rc = EX_CANTCREAT;

@@ -737,7 +737,7 @@ for h in --help -h; do
     expect_err_empty
     [ -s "$T/out" ] || t_fail "no usage text"
     grep -qi '^usage:.*logscrub' "$T/out" || t_fail "no 'Usage: logscrub' line"
-    for opt in -o --output -z --gzip --in-place --ipv4-prefix --ipv6-prefix \
+    for opt in -o --output -z --gzip --in-place --break-links --ipv4-prefix --ipv6-prefix \
         --keep-private --max-line --line-buffered --stats --help --version \
         --compat; do
         grep -qe "$opt\\b" "$T/out" || t_fail "--help does not mention $opt"

@@ -63,4 +63,20 @@ expect_rc 78
 [ -e "$T/never.log" ] && t_fail "output file was created"
 t_end
 
+t_begin "nesting deeper than 64 levels: exit 78 within seconds, exact message, no output"
+head -c 100000 /dev/zero | tr '\0' '[' >"$T/deep.yaml"
+timeout 10 "$LOGSCRUB" check -c "$T/deep.yaml" >"$T/out" 2>"$T/err"
+RC=$?
+expect_rc 78
+expect_out_empty
+printf '%s\n' "$T/deep.yaml:1:65: nesting deeper than 64 levels" >"$T/experr"
+expect_same "$T/experr" "$T/err"
+echo '203.0.113.9' >"$T/in.log"
+timeout 10 "$LOGSCRUB" -c "$T/deep.yaml" "$T/in.log" >"$T/out" 2>"$T/err"
+RC=$?
+expect_rc 78
+expect_out_empty
+expect_same "$T/experr" "$T/err"
+t_end
+
 t_finish

@@ -5,7 +5,7 @@
 # Skipped (77) without valgrind, and in sanitizer builds (ASan and valgrind
 # cannot share a process).
 . "$(dirname "$0")/lib.sh"
-require valgrind gzip
+require valgrind gzip setfattr getfattr setfacl
 require_logscrub
 if [ "${LS_SANITIZERS:-no}" = yes ]; then
     echo "valgrind: skipped: sanitizer build"
@@ -56,6 +56,25 @@ expect_rc 0
 "$LOGSCRUB" "$T/all.log" >"$T/want"
 gzip -dc "$T/inplace.log.gz" >"$T/got"
 expect_same "$T/want" "$T/got"
+t_end
+
+t_begin "--in-place keeping xattrs and an ACL, removing a stale temp file"
+mkdir "$T/ipx"
+cp "$T/all.log" "$T/ipx/a.log"
+printf 'stale\n' >"$T/ipx/.a.log.logscrub.Stale1"
+if setfattr -n user.test -v hello "$T/ipx/a.log" 2>/dev/null; then
+    setfacl -m u:65534:r "$T/ipx/a.log"
+fi
+before=$(getfattr --absolute-names -d -m - -e hex "$T/ipx/a.log" 2>/dev/null)
+vg --in-place "$T/ipx/a.log" >"$T/out" 2>"$T/err"
+RC=$?
+expect_rc 0
+expect_err_empty
+"$LOGSCRUB" "$T/all.log" >"$T/want"
+expect_same "$T/want" "$T/ipx/a.log"
+[ "$before" = "$(getfattr --absolute-names -d -m - -e hex "$T/ipx/a.log" 2>/dev/null)" ] ||
+    t_fail "extended attributes changed"
+[ "$(ls -A "$T/ipx")" = a.log ] || t_fail "the stale temp file is still there"
 t_end
 
 t_finish

@@ -44,6 +44,8 @@ static void usage(FILE *f)
           "  -o, --output FILE     append to FILE (created mode 0640); SIGHUP reopens it\n"
           "  -z, --gzip            gzip-compress the output\n"
           "      --in-place        rewrite each FILE safely (gzip input stays gzip)\n"
+          "      --break-links     with --in-place, rewrite a FILE that has other hard\n"
+          "                        links: only this name gets the scrubbed copy\n"
           "      --ipv4-prefix N   keep N leading bits of IPv4 addresses (0-32, default 24)\n"
           "      --ipv6-prefix N   keep N leading bits of IPv6 addresses (0-128, default 48)\n"
           "      --keep-private    leave private, loopback, link-local, unspecified and\n"
@@ -200,7 +202,7 @@ static int make_policy(const struct options *opt, ls_policy **out)
 }
 
 enum { OPT_IN_PLACE = 256, OPT_V4, OPT_V6, OPT_KEEP_PRIVATE, OPT_MAX_LINE, OPT_LINE_BUFFERED,
-       OPT_STATS, OPT_COMPAT, OPT_NO_RULES, OPT_EXPLAIN };
+       OPT_STATS, OPT_COMPAT, OPT_NO_RULES, OPT_EXPLAIN, OPT_BREAK_LINKS };
 
 int main(int argc, char **argv)
 {
@@ -224,6 +226,7 @@ int main(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"gzip", no_argument, NULL, 'z'},
         {"in-place", no_argument, NULL, OPT_IN_PLACE},
+        {"break-links", no_argument, NULL, OPT_BREAK_LINKS},
         {"ipv4-prefix", required_argument, NULL, OPT_V4},
         {"ipv6-prefix", required_argument, NULL, OPT_V6},
         {"keep-private", no_argument, NULL, OPT_KEEP_PRIVATE},
@@ -249,6 +252,7 @@ int main(int argc, char **argv)
         case 'f': opt.format = optarg; break;
         case 'z': opt.gzip = true; break;
         case OPT_IN_PLACE: opt.in_place = true; break;
+        case OPT_BREAK_LINKS: opt.break_links = true; break;
         case OPT_V4:
             if (!parse_uint(optarg, 32, &v)) {
                 errmsg("--ipv4-prefix: expected a number from 0 to 32");
@@ -294,6 +298,10 @@ int main(int argc, char **argv)
     int nfiles = argc - optind;
     if (opt.in_place && opt.output) {
         errmsg("--in-place and --output cannot be used together");
+        return EX_USAGE;
+    }
+    if (opt.break_links && !opt.in_place) {
+        errmsg("--break-links only applies to --in-place");
         return EX_USAGE;
     }
     if (opt.in_place && nfiles == 0) {

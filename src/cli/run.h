@@ -16,6 +16,7 @@ struct options {
     const char *output, *config;
     const char *format; /* -f NAME, or NULL for the policy's */
     bool gzip, in_place, keep_private, line_buffered, stats, no_rules, explain;
+    bool break_links; /* --in-place may replace one name of a hard-linked file */
     bool set_v4, set_v6; /* given on the command line: override the policy */
     unsigned ipv4_prefix, ipv6_prefix;
     size_t max_line;

@@ -104,9 +104,51 @@ static bool scalar_is(const yaml_node_t *n, const char *s)
            memcmp(n->data.scalar.value, s, n->data.scalar.length) == 0;
 }
 
+/* Deepest nesting of mappings and lists a policy or pack may have.  The
+ * schema needs 5 (rules.custom[].examples[].in); libyaml's scanner, given
+ * no bound, takes time growing with the square of the depth (200 KB of
+ * "[[[..." took over 30 s). */
+#define MAX_DEPTH 64
+
+/* Reports the first mapping or list nested deeper than MAX_DEPTH in
+ * text[0, len), reading libyaml's events, which stop there long before the
+ * scanner's cost grows.  A YAML error is left for parse_doc to report
+ * (with the same parser it stops at the same place). */
+static ls_status check_depth(ydoc *d, const char *text, size_t len)
+{
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        return LS_ERR_NOMEM;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    ls_status rc = LS_OK;
+    unsigned depth = 0;
+    yaml_event_t ev;
+    while (rc == LS_OK && yaml_parser_parse(&parser, &ev)) {
+        yaml_event_type_t t = ev.type;
+        if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
+            if (++depth > MAX_DEPTH)
+                rc = fail_at(d->p, d->file, (unsigned)ev.start_mark.line + 1,
+                             (unsigned)ev.start_mark.column + 1,
+                             "nesting deeper than %d levels", MAX_DEPTH);
+        } else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT) {
+            depth--;
+        }
+        yaml_event_delete(&ev);
+        if (t == YAML_STREAM_END_EVENT)
+            break;
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
 /* Parses the document in text[0, len).  A second document is an error. */
 static ls_status parse_doc(ydoc *d, const char *text, size_t len)
 {
+    ls_status depth_rc = check_depth(d, text, len);
+    if (depth_rc != LS_OK) {
+        memset(&d->doc, 0, sizeof d->doc);
+        return depth_rc;
+    }
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser))
         return LS_ERR_NOMEM;

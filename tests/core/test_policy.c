@@ -196,6 +196,57 @@ Test(policy, root_must_be_a_mapping)
     expect_errors(c, N(c));
 }
 
+/* n copies of unit followed by tail, in a malloc'd string. */
+static char *repeat(const char *unit, size_t n, const char *tail)
+{
+    size_t u = strlen(unit), t = strlen(tail);
+    char *s = malloc(u * n + t + 1);
+    cr_assert_not_null(s);
+    for (size_t k = 0; k < n; k++)
+        memcpy(s + k * u, unit, u);
+    memcpy(s + u * n, tail, t + 1);
+    return s;
+}
+
+/* Nesting is bounded at 64 levels, in every YAML style, and the bound is
+ * found before libyaml's scanner slows down: 100000 "[" used to take time
+ * growing with the square of the depth (over 30 s for 200 KB). */
+Test(policy, nesting_depth_is_bounded, .timeout = 10)
+{
+    char *y = repeat("[", 100000, "");
+    expect_error(y, "t.yaml:1:65: nesting deeper than 64 levels");
+    free(y);
+
+    /* 64 levels pass the bound (and fail the schema); 65 do not. */
+    char *open64 = repeat("[", 64, ""), *close64 = repeat("]", 64, "\n");
+    y = fmt("%s%s", open64, close64);
+    expect_error(y, "t.yaml:1:1: policy: expected a mapping, found a list");
+    free(y);
+    y = fmt("[%s%s]", open64, close64);
+    expect_error(y, "t.yaml:1:65: nesting deeper than 64 levels");
+    free(y);
+    free(open64);
+    free(close64);
+
+    /* Block lists, flow mappings, block mappings by indentation: the place
+     * is where the 65th collection starts. */
+    y = repeat("- ", 100000, "x\n");
+    expect_error(y, "t.yaml:1:129: nesting deeper than 64 levels");
+    free(y);
+    y = repeat("{a: ", 100000, "\n");
+    expect_error(y, "t.yaml:1:257: nesting deeper than 64 levels");
+    free(y);
+    char *text = strdup("version: 1\nip:\n");
+    cr_assert_not_null(text);
+    for (int k = 0; k < 70; k++) {
+        char *more = fmt("%s%*sa%d:\n", text, k + 1, "", k);
+        free(text);
+        text = more;
+    }
+    expect_error(text, "t.yaml:66:65: nesting deeper than 64 levels");
+    free(text);
+}
+
 Test(policy, version)
 {
     static const err_case c[] = {
@@ -713,6 +764,22 @@ Test(policy, errors_inside_a_pack_name_the_pack, .init = tmp_setup, .fini = tmp_
         free(y);
         free(path);
     }
+}
+
+Test(policy, nesting_bound_holds_in_a_pack, .init = tmp_setup, .fini = tmp_teardown,
+     .timeout = 10)
+{
+    char *deep = repeat("[", 100000, "\n");
+    char *text = fmt("version: 1\npack: x\nrules: %s", deep);
+    char *path = write_pack("deep.yaml", text);
+    char *y = fmt("version: 1\nrules:\n  use: ['%s']\n", path);
+    char *msg = fmt("%s:3:71: nesting deeper than 64 levels", path);
+    expect_error(y, msg);
+    free(msg);
+    free(y);
+    free(path);
+    free(text);
+    free(deep);
 }
 
 Test(policy, duplicate_rule_across_packs_names_both, .init = tmp_setup, .fini = tmp_teardown)

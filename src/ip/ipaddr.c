@@ -449,12 +449,18 @@ __attribute__((noinline, cold)) static bool try_v4_five(const char *s, size_t le
         return false;
     m->enc_sep = m->enc_dig = IP_ENC_LIT;
     m->enc_upper = false;
-    m->form = first && last ? IP_FORM_V4_FIVE : IP_FORM_V4;
+    m->form = first && last ? IP_FORM_V4_FIVE : first ? IP_FORM_V4_NUM_LAST : IP_FORM_V4_NUM_FIRST;
     set_v4(&m->addr, first ? o : o + 1);
-    if (first && last) /* which four is anyone's guess: mask both */
+    if (first && last) { /* which four is anyone's guess: mask both */
         set_v4(&m->addr2, o + 1);
-    m->start = first ? st[0] : st[1];
-    m->end = m->zone_end = last ? en[4] : en[3];
+    } else {
+        /* The match takes the whole run: the number is kept as written. */
+        size_t k = first ? 4 : 0;
+        m->num_len = (uint8_t)(en[k] - st[k]);
+        memcpy(m->num, s + st[k], m->num_len);
+    }
+    m->start = st[0];
+    m->end = m->zone_end = en[4];
     return true;
 }
 
@@ -1011,7 +1017,8 @@ bool ip_scan(const char *s, size_t len, size_t from, ipmatch *m)
             }
             if (p > i && IS(s[p - 1], C_DIGIT) &&
                 ((p + 2 < len && s[p + 2] == '.') || (p + 3 < len && s[p + 3] == '.') ||
-                 (p + 4 < len && s[p + 4] == '.') || (p + 5 < len && s[p + 5] == '.'))) {
+                 (p + 4 < len && s[p + 4] == '.') ||
+                 (s[p + 1] == '0' && p + 5 < len && s[p + 5] == '.'))) {
                 size_t d = 1;
                 while (d < 4 && p - d > i && IS(s[p - d - 1], C_DIGIT))
                     d++;
@@ -1387,7 +1394,7 @@ size_t ip_format_match(const ipmatch *m, char *out)
         /* The common case, without the copy below. */
         if (m->form == IP_FORM_V4 || m->form == IP_FORM_V4_EITHER)
             return put_v4(out, m->addr.a + 12);
-        if (m->form != IP_FORM_V4_FIVE && m->form != IP_FORM_V6_NIBBLE)
+        if (m->form <= IP_FORM_V6_URL || m->form == IP_FORM_V4_EITHER)
             return ip_format_as(&m->addr, m->form, out);
     }
     switch (m->form) {
@@ -1395,6 +1402,17 @@ size_t ip_format_match(const ipmatch *m, char *out)
         n = put_v4(plain, m->addr.a + 12);
         plain[n++] = '.';
         n += put_u8(plain + n, m->addr2.a[15]);
+        break;
+    case IP_FORM_V4_NUM_FIRST:
+        memcpy(plain, m->num, m->num_len);
+        plain[m->num_len] = '.';
+        n = m->num_len + 1 + put_v4(plain + m->num_len + 1, m->addr.a + 12);
+        break;
+    case IP_FORM_V4_NUM_LAST:
+        n = put_v4(plain, m->addr.a + 12);
+        plain[n++] = '.';
+        memcpy(plain + n, m->num, m->num_len);
+        n += m->num_len;
         break;
     case IP_FORM_V6_NIBBLE:
         n = 0;

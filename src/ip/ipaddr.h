@@ -38,7 +38,10 @@ enum ip_form {
     IP_FORM_V4_EITHER,   /* a dotted quad between host name labels
                           * ("static.4.3.2.1.example"): addr holds it as
                           * written, addr2 reversed; both are masked */
-    IP_FORM_V6_NIBBLE    /* the 32 nibbles of an ".ip6.arpa" name, reversed */
+    IP_FORM_V6_NIBBLE,   /* the 32 nibbles of an ".ip6.arpa" name, reversed */
+    IP_FORM_V4_NUM_LAST, /* five dotted numbers, the first four an address and
+                          * the last (num) none: "1.2.3.4.52344" */
+    IP_FORM_V4_NUM_FIRST /* the same with the first none: "489.0.0.59.79" */
 };
 
 /* How the characters of an address were spelled, for writing them back the
@@ -77,6 +80,8 @@ typedef struct ipmatch {
     uint8_t enc_sep;  /* enum ip_enc of the separators */
     uint8_t enc_dig;  /* enum ip_enc of the digits */
     bool enc_upper;   /* escapes wrote hex digits in upper case */
+    uint8_t num_len;  /* IP_FORM_V4_NUM_*: the number that is no octet, */
+    char num[5];      /* as written (1-5 digits), kept as it is */
 } ipmatch;
 
 /* Is the match read two ways (addr and addr2), both of which are masked? */
@@ -107,7 +112,9 @@ bool ip_parse_v6(const char *s, size_t len, ipaddr *out);
  * - an unbracketed IPv6 address followed by a port or more groups
  *   ("2001:db8::1:44580", eight groups then ":443"), without what follows;
  * - five dotted numbers whose first or last four are an address
- *   ("1.2.3.4.443", "1.1.2.3.4"), as IP_FORM_V4_FIVE;
+ *   ("1.2.3.4.443", "1.1.2.3.4"), as IP_FORM_V4_FIVE when both readings
+ *   are addresses, else IP_FORM_V4_NUM_LAST/FIRST with the whole run in the
+ *   match (so a rewrite changes no neighbour's reading);
  * - octets with leading zeros ("0203.0.113.0195", four digits at most);
  * - addresses whose separators or digits are escaped ("1%2E2%2E3%2E4",
  *   "%31.2.3.4", "1%252E2...", "1\u002e2...", "1\x2e2...", "1\.2\.3\.4",

@@ -851,8 +851,8 @@ static const struct pos_case pos_cases[] = {
     { "1.2.3.4", 5, 0, NOMATCH },
     { "", 0, 0, NOMATCH },
     { LIT("1.2.3.4.5"), 0, 0, 9, 9, IP_FORM_V4_FIVE, "01020304", false },
-    { LIT("1.2.3.4.256"), 0, 0, 7, 7, IP_FORM_V4, "01020304", false },
-    { LIT("256.1.2.3.4"), 0, 4, 11, 11, IP_FORM_V4, "01020304", false },
+    { LIT("1.2.3.4.256"), 0, 0, 11, 11, IP_FORM_V4_NUM_LAST, "01020304", false },
+    { LIT("256.1.2.3.4"), 0, 0, 11, 11, IP_FORM_V4_NUM_FIRST, "01020304", false },
     { LIT("a.1.2.3.4.b"), 0, 2, 9, 9, IP_FORM_V4_EITHER, "01020304", false },
     { LIT("1%2E2%2E3%2E4"), 0, 0, 13, 13, IP_FORM_V4, "01020304", false },
     { LIT("ip-1-2-3-4.example"), 0, 3, 10, 10, IP_FORM_V4, "01020304", false },
@@ -1483,7 +1483,8 @@ static void check_matches(const char *s, size_t len)
         cr_assert(++guard <= len);
         ipaddr p;
         bool v4 = m.form == IP_FORM_V4 || m.form == IP_FORM_V4_REVERSED ||
-                  m.form == IP_FORM_V4_FIVE || m.form == IP_FORM_V4_EITHER;
+                  m.form == IP_FORM_V4_FIVE || m.form == IP_FORM_V4_EITHER ||
+                  m.form == IP_FORM_V4_NUM_FIRST || m.form == IP_FORM_V4_NUM_LAST;
         char dec[256];
         size_t tlen = unescape(s + m.start, m.end - m.start, m.enc_sep == IP_ENC_DASH, v4, dec,
                                sizeof dec);
@@ -1497,6 +1498,22 @@ static void check_matches(const char *s, size_t len)
                       "\"%s\": FIVE match without a last four", esc(s, len));
             cr_assert(memcmp(q.a, m.addr2.a, 16) == 0);
             tlen = (size_t)(dot - dec);
+        }
+        if (m.form == IP_FORM_V4_NUM_LAST || m.form == IP_FORM_V4_NUM_FIRST) {
+            /* The number that is no octet, as written, then the address. */
+            const char *dot = m.form == IP_FORM_V4_NUM_LAST ? memrchr(dec, '.', tlen)
+                                                              : memchr(dec, '.', tlen);
+            cr_assert(dot != NULL);
+            size_t nl = m.form == IP_FORM_V4_NUM_LAST ? tlen - (size_t)(dot + 1 - dec)
+                                                      : (size_t)(dot - dec);
+            cr_assert(nl == m.num_len && memcmp(m.num, m.form == IP_FORM_V4_NUM_LAST ? dot + 1 : dec,
+                                                nl) == 0);
+            if (m.form == IP_FORM_V4_NUM_LAST) {
+                tlen = (size_t)(dot - dec);
+            } else {
+                txt = dot + 1;
+                tlen -= nl + 1;
+            }
         }
         bool ok;
         if (m.form == IP_FORM_V6_NIBBLE) {

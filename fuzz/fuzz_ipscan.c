@@ -280,7 +280,9 @@ static bool all_truncated(const char *s, size_t size, unsigned p4, unsigned p6, 
     size_t from = 0;
     ipmatch m;
     while (ip_scan(s, size, from, &m)) {
-        ipaddr t = m.addr, t2 = m.addr2;
+        ipaddr t = m.addr, t2 = m.addr; /* addr2 is set for two-way matches only */
+        if (ip_two_way(&m))
+            t2 = m.addr2;
         ip_truncate(&t, p4, p6);
         ip_truncate(&t2, p4, p6);
         if (!same_addr(&t, &m.addr) || (ip_two_way(&m) && !same_addr(&t2, &m.addr2))) {

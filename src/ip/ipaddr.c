@@ -1440,9 +1440,10 @@ size_t ip_format_match(const ipmatch *m, char *out)
 
 size_t ip_truncate_match(ipmatch *m, unsigned v4_prefix, unsigned v6_prefix, char *out)
 {
-    ipaddr was = m->addr, was2 = m->addr2;
+    ipaddr was = m->addr, was2 = m->addr; /* addr2 is set for two-way matches only */
     ip_truncate(&m->addr, v4_prefix, v6_prefix);
     if (ip_two_way(m)) {
+        was2 = m->addr2;
         ip_truncate(&m->addr2, v4_prefix, v6_prefix);
         ip_merge_two(m, &was, &was2);
     }

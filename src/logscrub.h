@@ -18,6 +18,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* LS_API marks the functions liblogscrub exports.  The library is built
+ * with -fvisibility=hidden, so everything else in it (the scanners, the rule
+ * engine, the key code) stays out of the application's namespace; the
+ * attribute is harmless when the header is used by an application. */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define LS_API __attribute__((visibility("default")))
+#else
+#define LS_API
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -51,70 +61,70 @@ typedef struct ls_counters {
 } ls_counters;
 
 /* Returns a policy holding the defaults, or NULL when out of memory. */
-ls_policy *ls_policy_new(void);
+LS_API ls_policy *ls_policy_new(void);
 
 /* Frees a policy.  Accepts NULL.  All workers made from it must be freed
  * first. */
-void ls_policy_free(ls_policy *p);
+LS_API void ls_policy_free(ls_policy *p);
 
 /* Sets how many leading bits of an address survive: 0..32 for IPv4, 0..128
  * for IPv6.  Returns LS_ERR_INVALID for a value out of range and
  * LS_ERR_FROZEN once a worker exists; the policy is unchanged then. */
-ls_status ls_policy_set_prefixes(ls_policy *p, unsigned ipv4_prefix, unsigned ipv6_prefix);
+LS_API ls_status ls_policy_set_prefixes(ls_policy *p, unsigned ipv4_prefix, unsigned ipv6_prefix);
 
 /* When keep is true, private, loopback, link-local, unspecified and
  * documentation addresses are left as they are.  LS_ERR_FROZEN once a worker
  * exists. */
-ls_status ls_policy_set_keep_private(ls_policy *p, bool keep);
+LS_API ls_status ls_policy_set_keep_private(ls_policy *p, bool keep);
 
 /* Sets the format every line is read in: "auto" (the default: decided per
  * line from its first bytes), "text", "nginx", "apache", "nginx-error",
  * "apache-error", "json", "sentry" or "envelope".  Overrides the policy
  * file's `format`.  LS_ERR_INVALID for another name (or NULL),
  * LS_ERR_FROZEN once a worker exists; the policy is unchanged then. */
-ls_status ls_policy_set_format(ls_policy *p, const char *name);
+LS_API ls_status ls_policy_set_format(ls_policy *p, const char *name);
 
 /* The format in force, by the names above.  The string is static. */
-const char *ls_policy_format(const ls_policy *p);
+LS_API const char *ls_policy_format(const ls_policy *p);
 
 /* Loads a policy file (YAML, see logscrub-policy(5)) into a policy fresh
  * from ls_policy_new, replacing its defaults.  Rule packs it names are taken
  * from the ones built in, or read from paths.  Returns LS_ERR_CONFIG with
  * ls_policy_error() set on any problem; the policy must then be freed. */
-ls_status ls_policy_load_file(ls_policy *p, const char *path);
+LS_API ls_status ls_policy_load_file(ls_policy *p, const char *path);
 
 /* Loads the built-in default policy (the shipped rule packs). */
-ls_status ls_policy_load_default(ls_policy *p);
+LS_API ls_status ls_policy_load_default(ls_policy *p);
 
 /* Like ls_policy_load_file, from memory; `name` is used in messages. */
-ls_status ls_policy_load_buffer(ls_policy *p, const char *name, const char *yaml, size_t len);
+LS_API ls_status ls_policy_load_buffer(ls_policy *p, const char *name, const char *yaml, size_t len);
 
 /* Removes all rules (addresses only, as --no-rules).  LS_ERR_FROZEN once a
  * worker exists. */
-ls_status ls_policy_drop_rules(ls_policy *p);
+LS_API ls_status ls_policy_drop_rules(ls_policy *p);
 
 /* The prefixes in force (from the defaults, a policy file or a setter). */
-unsigned ls_policy_ipv4_prefix(const ls_policy *p);
-unsigned ls_policy_ipv6_prefix(const ls_policy *p);
+LS_API unsigned ls_policy_ipv4_prefix(const ls_policy *p);
+LS_API unsigned ls_policy_ipv6_prefix(const ls_policy *p);
 
 /* The last error message, "" when there was none.  Never log content. */
-const char *ls_policy_error(const ls_policy *p);
+LS_API const char *ls_policy_error(const ls_policy *p);
 
 /* Does the policy need a pseudonym key (ip.method or a rule)? */
-bool ls_policy_needs_key(const ls_policy *p);
+LS_API bool ls_policy_needs_key(const ls_policy *p);
 
 /* Opens (or creates, or rotates) the pseudonym key for time `now` (Unix
  * seconds) when the policy needs one; a no-op otherwise.  May be called
  * again to rotate, but never while a worker is inside ls_scrub.  Returns
  * LS_ERR_KEY with ls_policy_error() set when the key file cannot be used. */
-ls_status ls_policy_open_key(ls_policy *p, uint64_t now);
+LS_API ls_status ls_policy_open_key(ls_policy *p, uint64_t now);
 
 /* True when the key's period has ended at `now` (call ls_policy_open_key). */
-bool ls_policy_key_due(const ls_policy *p, uint64_t now);
+LS_API bool ls_policy_key_due(const ls_policy *p, uint64_t now);
 
 /* Number of active rules, and their names in the order they run. */
-size_t ls_policy_rule_count(const ls_policy *p);
-const char *ls_policy_rule_name(const ls_policy *p, size_t i);
+LS_API size_t ls_policy_rule_count(const ls_policy *p);
+LS_API const char *ls_policy_rule_name(const ls_policy *p, size_t i);
 
 /* Runs every rule's examples (each through its own rule only; pseudonyms
  * with a fixed all-zero test key).  Calls fn once per failing example with
@@ -122,14 +132,14 @@ const char *ls_policy_rule_name(const ls_policy *p, size_t i);
  * examples in *total and returns the number that failed (SIZE_MAX when out
  * of memory). */
 typedef void (*ls_report_fn)(void *arg, const char *message);
-size_t ls_policy_check_examples(const ls_policy *p, ls_report_fn fn, void *arg, size_t *total);
+LS_API size_t ls_policy_check_examples(const ls_policy *p, ls_report_fn fn, void *arg, size_t *total);
 
 /* Makes a worker for one thread.  The policy becomes read-only and must
  * outlive the worker.  Returns NULL when out of memory. */
-ls_worker *ls_worker_new(const ls_policy *p);
+LS_API ls_worker *ls_worker_new(const ls_policy *p);
 
 /* Frees a worker.  Accepts NULL. */
-void ls_worker_free(ls_worker *w);
+LS_API void ls_worker_free(ls_worker *w);
 
 /* Scrubs one line (without its line terminator; a trailing '\r' is just
  * another byte): addresses first, then the policy's rules in order.  On return *out and *out_len hold the scrubbed text: either
@@ -142,7 +152,7 @@ void ls_worker_free(ls_worker *w);
  * a fixed marker text, never the raw input, so callers fail closed by
  * writing it; the return value is LS_OK for the first two (counted in
  * fail_closed) and LS_ERR_NOMEM for memory. */
-ls_status ls_scrub(ls_worker *w, const char *in, size_t len, const char **out, size_t *out_len);
+LS_API ls_status ls_scrub(ls_worker *w, const char *in, size_t len, const char **out, size_t *out_len);
 
 /* Scrubs a block of whole lines: in[0, len) holds zero or more lines, each
  * ending in '\n' (LS_ERR_INVALID, with nothing done, when the last byte is
@@ -160,11 +170,11 @@ ls_status ls_scrub(ls_worker *w, const char *in, size_t len, const char **out, s
  * and the counters and rule hits are as before the call, so the caller can
  * hand the same lines to ls_scrub one at a time, which fails closed line by
  * line (explain callbacks already made are then made again). */
-ls_status ls_scrub_lines(ls_worker *w, const char *in, size_t len, const char **out,
+LS_API ls_status ls_scrub_lines(ls_worker *w, const char *in, size_t len, const char **out,
                          size_t *out_len);
 
 /* Matches of rule i (ls_policy_rule_name order) that were rewritten. */
-uint64_t ls_worker_rule_hits(const ls_worker *w, size_t i);
+LS_API uint64_t ls_worker_rule_hits(const ls_worker *w, size_t i);
 
 /* Asks the worker to report each rule match of the following ls_scrub calls:
  * fn(arg, rule name, start, end, rejected) with offsets into the text that
@@ -172,17 +182,17 @@ uint64_t ls_worker_rule_hits(const ls_worker *w, size_t i);
  * validator said no.  NULL turns it off. */
 typedef void (*ls_explain_fn)(void *arg, const char *rule, size_t start, size_t end,
                               bool rejected);
-void ls_worker_set_explain(ls_worker *w, ls_explain_fn fn, void *arg);
+LS_API void ls_worker_set_explain(ls_worker *w, ls_explain_fn fn, void *arg);
 
 /* Copies the worker's counters into *c.  This function can't fail. */
-void ls_worker_counters(const ls_worker *w, ls_counters *c);
+LS_API void ls_worker_counters(const ls_worker *w, ls_counters *c);
 
 /* Records a fail-closed event the caller handled itself (for example a line
  * cut at the length limit), so that counters stay in one place. */
-void ls_worker_count_fail_closed(ls_worker *w);
+LS_API void ls_worker_count_fail_closed(ls_worker *w);
 
 /* Library version as "MAJOR.MINOR.PATCH". */
-const char *ls_version(void);
+LS_API const char *ls_version(void);
 
 #ifdef __cplusplus
 }

@@ -17,7 +17,7 @@ int main(void)
         return 1;
     ls_status st = ls_policy_load_default(p);
     if (st != LS_OK) {
-        fprintf(stderr, "example: %s\n", ls_policy_error(p));
+        fprintf(stderr, "example: %s: %s\n", ls_strerror(st), ls_policy_error(p));
         goto cleanup;
     }
     if ((w = ls_worker_new(p)) == NULL)
@@ -26,17 +26,21 @@ int main(void)
     const char *out;
     size_t len;
     st = ls_scrub(w, line, strlen(line), &out, &len);
-    if (st == LS_OK)
-        printf("%.*s\n", (int)len, out); /* out may hold NUL bytes: use the length */
-    else if (st == LS_DROPPED)
+    if (st == LS_OK) {
+        fwrite(out, 1, len, stdout); /* (out, len): a line may hold NUL bytes */
+        putchar('\n');
+    } else if (st == LS_DROPPED)
         printf("(dropped)\n");
-    else
+    else {
+        fprintf(stderr, "example: %s\n", ls_strerror(st));
         goto cleanup;
+    }
 
-    ls_counters c;
-    ls_worker_counters(w, &c);
-    printf("lines %llu, ipv4 %llu, ipv6 %llu\n", (unsigned long long)c.lines,
-           (unsigned long long)c.ipv4, (unsigned long long)c.ipv6);
+    printf("lines %llu, ipv4 %llu, ipv6 %llu\n",
+           (unsigned long long)ls_worker_counter(w, LS_COUNT_LINES),
+           (unsigned long long)ls_worker_counter(w, LS_COUNT_IPV4),
+           (unsigned long long)ls_worker_counter(w, LS_COUNT_IPV6));
+    printf("%s\n", ls_strerror(st));
     rc = 0;
 cleanup:
     ls_worker_free(w);

@@ -42,6 +42,11 @@ typedef struct loader {
 /* ---- messages ------------------------------------------------------------ */
 
 static ls_status fail_at(ls_policy *p, const char *file, unsigned line, unsigned col,
+                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static ls_status fail_node(ydoc *d, const yaml_node_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static ls_status fail_at(ls_policy *p, const char *file, unsigned line, unsigned col,
                          const char *fmt, ...)
 {
     int n = snprintf(p->err, sizeof p->err, "%s:%u:%u: ", file, line, col);

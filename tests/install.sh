@@ -56,6 +56,7 @@ $INST_LIBDIR/liblogscrub.so.0
 $INST_LIBDIR/liblogscrub.so.0.0.0
 $INST_PKGCONFIGDIR/logscrub.pc
 $INST_MANDIR/man1/logscrub.1
+$INST_MANDIR/man3/liblogscrub.3
 $INST_MANDIR/man5/logscrub-policy.5
 LIST
 expect_out "$T/expected"

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +40,22 @@ static void write_failed(struct run *run)
     run->write_error = true;
 }
 
+/* The reader's refill hook: called before a read(2) that may block.  A
+ * live input (FIFO, pipe, socket, tty) that has nothing to read now means a
+ * pause: what is scrubbed goes out, whatever the output is, so `tail -f` and
+ * fail2ban see each line within moments and a crash loses nothing already
+ * read.  A busy stream (data ready) stays block-buffered.  A live output
+ * (tty, FIFO, socket) is flushed before every read, as before. */
 static void flush_before_read(void *arg)
 {
     struct run *run = arg;
+    if (!run->out_live) {
+        if (!run->in_live)
+            return;
+        struct pollfd pfd = {.fd = run->in_fd, .events = POLLIN};
+        if (poll(&pfd, 1, 0) > 0)
+            return; /* more is there: no pause */
+    }
     if (run->rc == EX_OK && writer_flush(run->out) < 0)
         write_failed(run);
 }
@@ -171,6 +185,8 @@ bool filter(struct run *run, int fd, const char *name)
 {
     rline l;
     run->lineno = 0;
+    run->in_fd = fd;
+    run->in_live = interactive(fd);
     reader_open(run->in, fd, name);
     for (;;) {
         if (got_hup)
@@ -270,7 +286,8 @@ int run_filter(struct run *run, char **files, int nfiles)
         return EX_SOFTWARE;
     }
     run->flush_each_line = opt->line_buffered;
-    if (!opt->line_buffered && interactive(run->out_fd))
+    run->out_live = interactive(run->out_fd);
+    if (!opt->line_buffered)
         reader_on_refill(run->in, flush_before_read, run);
 
     static char *stdin_only[] = {"-"};

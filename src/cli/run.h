@@ -29,6 +29,9 @@ struct run {
     reader *in;
     writer *out;
     int out_fd;
+    int in_fd;            /* the current input */
+    bool in_live;         /* it is a FIFO, pipe, socket or tty: flush when it would block */
+    bool out_live;        /* the output is one: flush before every read */
     bool flush_each_line; /* --line-buffered */
     bool block;           /* addresses only, truncated: scrub whole blocks */
     bool need_nl;         /* the last line written had no '\n' */

@@ -48,9 +48,13 @@ typedef struct ls_counters {
     uint64_t ipv6;        /* IPv6 addresses rewritten */
     uint64_t kept;        /* addresses left alone by keep_private */
     uint64_t fail_closed; /* lines or spans masked because processing failed */
+    uint64_t unparsed;    /* lines not in their declared format (-f), scrubbed as text */
 } ls_counters;
 
-/* Returns a policy holding the defaults, or NULL when out of memory. */
+/* Returns a policy holding the defaults, or NULL when out of memory.  It
+ * scrubs addresses only; loading a policy (ls_policy_load_*, the built-in
+ * default too) adds its rules and its field actions (remote_user replaced,
+ * unless the policy says otherwise). */
 ls_policy *ls_policy_new(void);
 
 /* Frees a policy.  Accepts NULL.  All workers made from it must be freed
@@ -89,8 +93,8 @@ ls_status ls_policy_load_default(ls_policy *p);
 /* Like ls_policy_load_file, from memory; `name` is used in messages. */
 ls_status ls_policy_load_buffer(ls_policy *p, const char *name, const char *yaml, size_t len);
 
-/* Removes all rules (addresses only, as --no-rules).  LS_ERR_FROZEN once a
- * worker exists. */
+/* Removes all rules and field actions (addresses only, as --no-rules).
+ * LS_ERR_FROZEN once a worker exists. */
 ls_status ls_policy_drop_rules(ls_policy *p);
 
 /* The prefixes in force (from the defaults, a policy file or a setter). */

@@ -26,6 +26,7 @@ static size_t token_end(const char *s, size_t n, size_t k)
  * optional ":port" (IPv4) or in brackets. */
 static void set_client(record *r, const char *s, size_t a, size_t b)
 {
+    r->has_client = false; /* the last client field of a line counts */
     r->client = mk(a, b);
     if (a < b && s[a] == '[') {
         const char *rb = memchr(s + a, ']', b - a);

@@ -56,7 +56,7 @@ static void usage(FILE *f)
           "      --stats           print counters to standard error at exit\n"
           "      --compat=anonip   accept anonip 1.1's options and output (first argument)\n"
           "  -h, --help            show this help and exit\n"
-          "  -V, --version         show the version and exit\n"
+          "  -V, --version         show the version (and the libraries') and exit\n"
           "\n"
           "\n"
           "check validates the policy and runs every rule's examples.\n"
@@ -282,7 +282,7 @@ int main(int argc, char **argv)
             errmsg("--compat=anonip must be the first argument");
             return EX_USAGE;
         case 'h': usage(stdout); return EX_OK;
-        case 'V': printf("logscrub %s\n", ls_version()); return EX_OK;
+        case 'V': print_versions(stdout); return EX_OK;
         case ':':
             errmsg("option '%s' needs a value; see --help", argv[optind - 1]);
             return EX_USAGE;

@@ -269,7 +269,7 @@ static int open_input(const char *path)
 }
 
 /* The filter: FILEs (or stdin) to stdout or -o. */
-int run_filter(struct run *run, char **files, int nfiles)
+int open_run_output(struct run *run)
 {
     const struct options *opt = run->opt;
     run->out_fd = STDOUT_FILENO;
@@ -285,6 +285,28 @@ int run_filter(struct run *run, char **files, int nfiles)
         errmsg("out of memory");
         return EX_SOFTWARE;
     }
+    return EX_OK;
+}
+
+void reopen_if_asked(struct run *run)
+{
+    if (got_hup)
+        reopen_output(run);
+}
+
+bool filter_record(struct run *run, const char *p, size_t n, uint64_t dropped)
+{
+    reopen_if_asked(run);
+    rline l = {.p = p, .len = n, .nl = true, .cut = dropped > 0, .dropped = dropped};
+    return emit(run, &l);
+}
+
+int run_filter(struct run *run, char **files, int nfiles)
+{
+    const struct options *opt = run->opt;
+    int orc = open_run_output(run);
+    if (orc != EX_OK)
+        return orc;
     run->flush_each_line = opt->line_buffered;
     run->out_live = interactive(run->out_fd);
     if (!opt->line_buffered)

@@ -815,4 +815,24 @@ expect_out_str ''
 expect_err_has "$T/fmt.yaml:2:9: format: expected auto"
 t_end
 
+# ------------------------------------------------------------- progress ---
+if command -v script >/dev/null; then
+    # script(1) gives logscrub a terminal as stderr; the input pauses a
+    # second, so the progress line (size unknown: a pipe) shows once.
+    t_begin "progress on a terminal: a line on stderr, ended by a newline"
+    script -qec "{ printf '203.0.113.195 a\\n'; sleep 1; printf 'b\\n'; } | '$LOGSCRUB' -o '$T/prog.out'" \
+        /dev/null >"$T/tty" 2>&1
+    tr '\r' '\n' <"$T/tty" | grep -Eq '^logscrub: 0\.0 MB, [0-9]+ MB/s +$' ||
+        t_fail "no progress line: $(cat -A "$T/tty" | head -c 300)"
+    printf '203.0.113.0 a\nb\n' >"$T/prog.want"
+    expect_same "$T/prog.want" "$T/prog.out"
+    t_end
+
+    t_begin "--quiet: no progress on a terminal"
+    script -qec "{ printf 'a\\n'; sleep 1; printf 'b\\n'; } | '$LOGSCRUB' --quiet -o '$T/prog2.out'" \
+        /dev/null >"$T/tty2" 2>&1
+    [ -s "$T/tty2" ] && t_fail "output on the terminal: $(cat -A "$T/tty2" | head -c 200)"
+    t_end
+fi
+
 t_finish

@@ -178,17 +178,61 @@ void explain_match(void *arg, const char *rule, size_t start, size_t end, bool r
             run->lineno, rule, start, end, rejected ? " (validator refused)" : "");
 }
 
+/* Progress on a terminal (issue 13): at most twice a second, on stderr
+ * when it is a tty and --quiet is not given, overwritten in place; the
+ * size and ETA only for a regular, uncompressed input. */
+struct progress {
+    bool on;
+    double t0, next;
+    uint64_t size; /* 0: unknown */
+    uint64_t base; /* reader_bytes at the start of this input */
+};
+
+static void progress_start(struct run *run, struct progress *pg, int fd)
+{
+    struct stat st;
+    pg->on = !run->opt->quiet && isatty(STDERR_FILENO);
+    pg->t0 = now();
+    pg->next = pg->t0 + 0.5;
+    pg->size = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    pg->base = reader_bytes(run->in);
+}
+
+static void progress_show(struct run *run, struct progress *pg, bool last)
+{
+    double t = now();
+    if (!pg->on || (!last && t < pg->next))
+        return;
+    pg->next = t + 0.5;
+    uint64_t done = reader_bytes(run->in) - pg->base;
+    double mbs = t > pg->t0 ? (double)done / 1e6 / (t - pg->t0) : 0;
+    if (pg->size && !reader_is_gzip(run->in) && done <= pg->size && mbs > 0)
+        fprintf(stderr, "\rlogscrub: %.1f of %.1f MB, %.0f MB/s, %.0f s left   ", (double)done / 1e6,
+                (double)pg->size / 1e6, mbs, (double)(pg->size - done) / 1e6 / mbs);
+    else
+        fprintf(stderr, "\rlogscrub: %.1f MB, %.0f MB/s   ", (double)done / 1e6, mbs);
+    if (last)
+        fputc('\n', stderr);
+}
+
 /* Filters one input into run->out.  Returns false when the run must stop.
  * Signals are looked at between lines, or between blocks of whole lines on
  * the block path, so a SIGHUP reopen never splits a line. */
 bool filter(struct run *run, int fd, const char *name)
 {
     rline l;
+    struct progress pg;
     run->lineno = 0;
     run->in_fd = fd;
     run->in_live = interactive(fd);
     reader_open(run->in, fd, name);
+    progress_start(run, &pg, fd);
+    bool shown = false;
     for (;;) {
+        if (pg.on) { /* only on a terminal: a clock read per line is nothing there */
+            progress_show(run, &pg, false);
+            shown |= pg.next > pg.t0 + 0.5;
+        }
         if (got_hup)
             reopen_output(run);
         if (got_term)
@@ -201,6 +245,10 @@ bool filter(struct run *run, int fd, const char *name)
             if (rc == RD_LINE) {
                 if (!emit_block(run, p, n))
                     return false;
+                if (pg.on) {
+                    progress_show(run, &pg, false);
+                    shown |= pg.next > pg.t0 + 0.5;
+                }
                 continue;
             }
             if (rc == RD_ONE) /* a cut line or a last one without '\n' */
@@ -212,6 +260,8 @@ bool filter(struct run *run, int fd, const char *name)
             if (!emit(run, &l))
                 return false;
         } else if (rc == RD_EOF) {
+            if (shown)
+                progress_show(run, &pg, true); /* the last figures, then a newline */
             return run->rc == EX_OK;
         } else if (rc == RD_ERR) {
             errmsg("%s", reader_error(run->in));

@@ -61,6 +61,8 @@ static void usage(FILE *f)
           "      --keep-syslog-header\n"
           "                        keep each datagram's \"<PRI>time tag: \" header\n"
           "      --stats           print counters to standard error at exit\n"
+          "      --quiet           no progress line on a terminal (shown for long runs\n"
+          "                        when standard error is a tty)\n"
           "      --compat=anonip   accept anonip 1.1's options and output (first argument)\n"
           "  -h, --help            show this help and exit\n"
           "  -V, --version         show the version (and the libraries') and exit\n"
@@ -210,7 +212,7 @@ static int make_policy(const struct options *opt, ls_policy **out)
 
 enum { OPT_IN_PLACE = 256, OPT_V4, OPT_V6, OPT_KEEP_PRIVATE, OPT_MAX_LINE, OPT_LINE_BUFFERED,
        OPT_STATS, OPT_COMPAT, OPT_NO_RULES, OPT_EXPLAIN, OPT_BREAK_LINKS, OPT_LISTEN,
-       OPT_LISTEN_GROUP, OPT_KEEP_SYSLOG_HEADER };
+       OPT_LISTEN_GROUP, OPT_KEEP_SYSLOG_HEADER, OPT_QUIET };
 
 int main(int argc, char **argv)
 {
@@ -247,6 +249,7 @@ int main(int argc, char **argv)
         {"listen", required_argument, NULL, OPT_LISTEN},
         {"listen-group", required_argument, NULL, OPT_LISTEN_GROUP},
         {"keep-syslog-header", no_argument, NULL, OPT_KEEP_SYSLOG_HEADER},
+        {"quiet", no_argument, NULL, OPT_QUIET},
         {NULL, 0, NULL, 0}};
     struct options opt = {.ipv4_prefix = LS_DEFAULT_IPV4_PREFIX,
                           .ipv6_prefix = LS_DEFAULT_IPV6_PREFIX,
@@ -292,6 +295,7 @@ int main(int argc, char **argv)
         case OPT_LISTEN: opt.listen = optarg; break;
         case OPT_LISTEN_GROUP: opt.listen_group = optarg; break;
         case OPT_KEEP_SYSLOG_HEADER: opt.keep_syslog_header = true; break;
+        case OPT_QUIET: opt.quiet = true; break;
         case OPT_COMPAT:
             errmsg("--compat=anonip must be the first argument");
             return EX_USAGE;

@@ -23,6 +23,7 @@ struct options {
     const char *listen;       /* --listen unix:PATH */
     const char *listen_group; /* --listen-group GROUP */
     bool keep_syslog_header;  /* --keep-syslog-header */
+    bool quiet;               /* --quiet: no progress on a terminal */
 };
 
 /* Everything one run of the filter shares. */

@@ -44,6 +44,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
+/* next_in as const Bytef *: the input is only read (-Wcast-qual). */
+#define ZLIB_CONST
 #include <zlib.h>
 
 #include "io/io.h"
@@ -158,7 +160,7 @@ static bool gunzip(const uint8_t *p, size_t n, buf *out, bool *too_big)
     memset(&zs, 0, sizeof zs);
     *too_big = false;
     CHECK(inflateInit2(&zs, 15 + 16) == Z_OK);
-    zs.next_in = (Bytef *)p;
+    zs.next_in = p;
     zs.avail_in = (uInt)n;
     for (;;) {
         if (member_done) {
@@ -205,7 +207,7 @@ static void gzip_member(const uint8_t *p, size_t n, int level, buf *out)
     int rc;
     memset(&zs, 0, sizeof zs);
     CHECK(deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-    zs.next_in = (Bytef *)p;
+    zs.next_in = p;
     zs.avail_in = (uInt)n;
     do {
         zs.next_out = chunk;

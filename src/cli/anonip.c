@@ -528,7 +528,7 @@ struct opts {
     const char *delim;
     size_t delim_len;
     bool delim_set;
-    char **regex;
+    const char **regex; /* into argv */
     size_t nregex;
     const char *replace;
     bool skip_private, debug;
@@ -744,7 +744,7 @@ static int set_value(struct opts *o, int id, const char *val)
         o->delim_set = true;
         return EX_OK;
     case O_REGEX:
-        o->regex[o->nregex++] = (char *)val;
+        o->regex[o->nregex++] = val;
         return EX_OK;
     case O_REPL:
         o->replace = val;

@@ -89,7 +89,7 @@ ls_status fields_line(ls_worker *w, rec_format fmt, const char *in, size_t len, 
         if (!parsed) {
             record_reset(r);
             if (p->format != FMT_AUTO)
-                w->count.unparsed++; /* declared, and wrong: scrubbed as text */
+                w->unparsed++; /* declared, and wrong: scrubbed as text */
         }
     }
     bool cut = p->time_precision != TIME_SECOND;

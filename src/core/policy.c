@@ -42,6 +42,11 @@ typedef struct loader {
 /* ---- messages ------------------------------------------------------------ */
 
 static ls_status fail_at(ls_policy *p, const char *file, unsigned line, unsigned col,
+                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static ls_status fail_node(ydoc *d, const yaml_node_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static ls_status fail_at(ls_policy *p, const char *file, unsigned line, unsigned col,
                          const char *fmt, ...)
 {
     int n = snprintf(p->err, sizeof p->err, "%s:%u:%u: ", file, line, col);
@@ -955,8 +960,9 @@ static ls_status load_policy_doc(ls_policy *p, ydoc *d)
     }
     p->rules = L.rules;
     p->nrules = L.nrules;
-    /* Pseudonyms need a key file: say where the need comes from. */
-    if (p->key_file == NULL) {
+    /* Pseudonyms need a key file, unless the application gave the key
+     * (ls_policy_set_key): say where the need comes from. */
+    if (p->key_file == NULL && !p->key_given) {
         if (p->ip_pseudonym)
             return fail_node(d, v[1], "ip.method pseudonym needs pseudonym.key_file");
         for (size_t k = 0; k < p->nrules; k++)
@@ -973,7 +979,7 @@ static ls_status load_policy_doc(ls_policy *p, ydoc *d)
 
 ls_status ls_policy_load_buffer(ls_policy *p, const char *name, const char *yaml, size_t len)
 {
-    if (atomic_load(&p->workers) > 0)
+    if (policy_frozen(p))
         return LS_ERR_FROZEN;
     if (p->rules || p->files)
         return LS_ERR_INVALID; /* one load per policy */
@@ -1011,7 +1017,7 @@ ls_status ls_policy_load_default(ls_policy *p)
 
 ls_status ls_policy_drop_rules(ls_policy *p)
 {
-    if (atomic_load(&p->workers) > 0)
+    if (policy_frozen(p))
         return LS_ERR_FROZEN;
     for (size_t k = 0; k < p->nrules; k++)
         rule_free(&p->rules[k]);
@@ -1061,7 +1067,8 @@ bool ls_policy_needs_key(const ls_policy *p)
 
 ls_status ls_policy_open_key(ls_policy *p, uint64_t now)
 {
-    if (!ls_policy_needs_key(p))
+    /* A key given from memory is the application's to rotate. */
+    if (p->key_given || !ls_policy_needs_key(p))
         return LS_OK;
     if (p->key_file == NULL) {
         snprintf(p->err, sizeof p->err, "pseudonyms need pseudonym.key_file in the policy");
@@ -1080,7 +1087,24 @@ ls_status ls_policy_open_key(ls_policy *p, uint64_t now)
 
 bool ls_policy_key_due(const ls_policy *p, uint64_t now)
 {
-    return p->key != NULL && key_due(p->key, now);
+    return p->key != NULL && !p->key_given && key_due(p->key, now);
+}
+
+_Static_assert(LS_KEY_BYTES == 32, "key_from_bytes takes 32 bytes");
+
+ls_status ls_policy_set_key(ls_policy *p, const unsigned char *key, size_t len)
+{
+    if (key == NULL || len != LS_KEY_BYTES)
+        return LS_ERR_INVALID;
+    pskey *k = key_from_bytes(key);
+    if (k == NULL) {
+        snprintf(p->err, sizeof p->err, "pseudonym key: out of memory");
+        return LS_ERR_NOMEM;
+    }
+    key_free(p->key);
+    p->key = k;
+    p->key_given = true;
+    return LS_OK;
 }
 
 void policy_free_contents(ls_policy *p)

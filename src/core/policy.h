@@ -38,13 +38,23 @@ typedef struct field_actions {
     bool off;            /* --no-rules: addresses only, no field actions */
 } field_actions;
 
+/* The one part of a policy that changes while workers share it: how many
+ * there are (> 0: frozen).  It lives in its own allocation, reached through
+ * a plain pointer, so ls_worker_new(const ls_policy *) counts itself without
+ * casting const away; const on a policy promises that its settings do not
+ * change, and they do not. */
+typedef struct policy_users {
+    atomic_uint workers;
+} policy_users;
+
 struct ls_policy {
     unsigned ipv4_prefix, ipv6_prefix;
     bool keep_private;
     bool ip_pseudonym;        /* ip.method: pseudonym */
     char *key_file;
     uint64_t rotate_seconds;
-    pskey *key;              /* opened by ls_policy_open_key */
+    pskey *key;              /* opened by ls_policy_open_key or set by ls_policy_set_key */
+    bool key_given;           /* key came from ls_policy_set_key: no file, no rotation */
     uint8_t time_precision;   /* time.precision: enum time_precision */
     field_actions fields;     /* fields: what happens to access-log fields */
     uint8_t format;           /* rec_format of every line, or FMT_AUTO */
@@ -55,8 +65,14 @@ struct ls_policy {
     char **files;             /* names used in src_mark, owned here */
     size_t nfiles;
     char err[512];
-    atomic_uint workers;      /* > 0: frozen */
+    policy_users *users;
 };
+
+/* True once a worker uses p: its settings may no longer change. */
+static inline bool policy_frozen(const ls_policy *p)
+{
+    return atomic_load(&p->users->workers) > 0;
+}
 
 /* Frees everything the loader attached to p (not p itself).  policy.c. */
 void policy_free_contents(ls_policy *p);

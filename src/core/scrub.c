@@ -51,12 +51,16 @@ ls_policy *ls_policy_new(void)
     ls_policy *p = calloc(1, sizeof *p);
     if (p == NULL)
         return NULL;
+    if ((p->users = malloc(sizeof *p->users)) == NULL) {
+        free(p);
+        return NULL;
+    }
+    atomic_init(&p->users->workers, 0);
     p->ipv4_prefix = LS_DEFAULT_IPV4_PREFIX;
     p->ipv6_prefix = LS_DEFAULT_IPV6_PREFIX;
     p->rotate_seconds = 86400;
     p->format = FMT_AUTO;
     p->fields.off = true; /* until a policy file is loaded: addresses only */
-    atomic_init(&p->workers, 0);
     return p;
 }
 
@@ -65,12 +69,13 @@ void ls_policy_free(ls_policy *p)
     if (p == NULL)
         return;
     policy_free_contents(p);
+    free(p->users);
     free(p);
 }
 
 ls_status ls_policy_set_prefixes(ls_policy *p, unsigned ipv4_prefix, unsigned ipv6_prefix)
 {
-    if (atomic_load(&p->workers) > 0)
+    if (policy_frozen(p))
         return LS_ERR_FROZEN;
     if (ipv4_prefix > 32 || ipv6_prefix > 128)
         return LS_ERR_INVALID;
@@ -81,7 +86,7 @@ ls_status ls_policy_set_prefixes(ls_policy *p, unsigned ipv4_prefix, unsigned ip
 
 ls_status ls_policy_set_format(ls_policy *p, const char *name)
 {
-    if (atomic_load(&p->workers) > 0)
+    if (policy_frozen(p))
         return LS_ERR_FROZEN;
     rec_format f;
     if (name == NULL || !format_by_name(name, strlen(name), &f))
@@ -97,7 +102,7 @@ const char *ls_policy_format(const ls_policy *p)
 
 ls_status ls_policy_set_keep_private(ls_policy *p, bool keep)
 {
-    if (atomic_load(&p->workers) > 0)
+    if (policy_frozen(p))
         return LS_ERR_FROZEN;
     p->keep_private = keep;
     return LS_OK;
@@ -115,9 +120,9 @@ ls_worker *ls_worker_new(const ls_policy *p)
         return NULL;
     }
     w->policy = p;
-    /* The policy is shared read-only from here on; the counter only
-     * remembers that it may no longer change. */
-    atomic_fetch_add(&((ls_policy *)p)->workers, 1);
+    /* The policy is shared read-only from here on; the count, kept apart
+     * from it (policy.h), only remembers that it may no longer change. */
+    atomic_fetch_add(&p->users->workers, 1);
     return w;
 }
 
@@ -125,7 +130,7 @@ void ls_worker_free(ls_worker *w)
 {
     if (w == NULL)
         return;
-    atomic_fetch_sub(&((ls_policy *)w->policy)->workers, 1);
+    atomic_fetch_sub(&w->policy->users->workers, 1);
     rules_scratch_free(&w->rs);
     free(w->bufs[0]);
     free(w->bufs[1]);
@@ -639,6 +644,7 @@ ls_status ls_scrub_lines(ls_worker *w, const char *in, size_t len, const char **
         return LS_OK;
     }
     ls_counters before = w->count;
+    uint64_t unparsed_before = w->unparsed;
     if (p->nrules > 0)
         memcpy(w->hits_saved, w->rs.hits, p->nrules * sizeof *w->hits_saved);
     bool fast = p->nrules == 0 && !p->ip_pseudonym && !fields_wanted(p);
@@ -646,6 +652,7 @@ ls_status ls_scrub_lines(ls_worker *w, const char *in, size_t len, const char **
         /* Undo the counting, so the caller can hand the lines to ls_scrub
          * one by one (which fails closed line by line). */
         w->count = before;
+        w->unparsed = unparsed_before;
         if (p->nrules > 0)
             memcpy(w->rs.hits, w->hits_saved, p->nrules * sizeof *w->hits_saved);
         *out = NULL;
@@ -659,6 +666,27 @@ ls_status ls_scrub_lines(ls_worker *w, const char *in, size_t len, const char **
 void ls_worker_counters(const ls_worker *w, ls_counters *c)
 {
     *c = w->count;
+}
+
+uint64_t ls_worker_counter(const ls_worker *w, ls_counter_id id)
+{
+    switch (id) {
+    case LS_COUNT_LINES:
+        return w->count.lines;
+    case LS_COUNT_DROPPED:
+        return w->count.dropped;
+    case LS_COUNT_IPV4:
+        return w->count.ipv4;
+    case LS_COUNT_IPV6:
+        return w->count.ipv6;
+    case LS_COUNT_KEPT:
+        return w->count.kept;
+    case LS_COUNT_FAIL_CLOSED:
+        return w->count.fail_closed;
+    case LS_COUNT_UNPARSED:
+        return w->unparsed;
+    }
+    return 0; /* an id from a newer header than this library */
 }
 
 void ls_worker_count_fail_closed(ls_worker *w)
@@ -675,6 +703,27 @@ void ls_worker_set_explain(ls_worker *w, ls_explain_fn fn, void *arg)
 {
     w->explain = fn;
     w->explain_arg = arg;
+}
+
+const char *ls_strerror(ls_status st)
+{
+    switch (st) {
+    case LS_OK:
+        return "success";
+    case LS_DROPPED:
+        return "line dropped by a drop-line rule";
+    case LS_ERR_NOMEM:
+        return "out of memory";
+    case LS_ERR_INVALID:
+        return "invalid argument";
+    case LS_ERR_FROZEN:
+        return "policy in use by a worker, no longer changeable";
+    case LS_ERR_CONFIG:
+        return "invalid policy";
+    case LS_ERR_KEY:
+        return "pseudonym key unusable";
+    }
+    return "unknown status";
 }
 
 const char *ls_version(void)

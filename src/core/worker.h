@@ -31,6 +31,7 @@ struct ls_worker {
     char *fline;          /* the line after field actions (fields.c) */
     size_t fline_cap;
     ls_counters count;
+    uint64_t unparsed;    /* LS_COUNT_UNPARSED (not in the frozen ls_counters) */
     ls_explain_fn explain;
     void *explain_arg;
 };

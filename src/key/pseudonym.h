@@ -74,9 +74,12 @@ typedef struct pskey pskey;
 pskey *key_open(const char *path, uint64_t period_seconds, uint64_t now, char *err,
                     size_t errlen);
 
-/* A key from 32 given bytes, never due for rotation: for tests and for
- * `logscrub check`, whose examples need tokens that do not change.  Returns
- * NULL when out of memory.  Never use it for real pseudonyms. */
+/* A key from 32 given bytes, never due for rotation: for an application
+ * that holds its own secret and rotates it itself (ls_policy_set_key), for
+ * tests, and for `logscrub check`, whose examples need tokens that do not
+ * change.  The bytes are copied; the caller may wipe its copy.  Returns
+ * NULL when out of memory.  Real pseudonyms need a secret, random key: one
+ * known to the readers of the logs lets them recompute every pseudonym. */
 pskey *key_from_bytes(const unsigned char key[32]);
 
 /* True when `now` lies outside the period k was opened for, so the caller

@@ -70,6 +70,7 @@ static ls_policy *load_ok(const char *text)
 }
 
 /* printf into a malloc'd string. */
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 static char *fmt(const char *f, ...)
 {
     va_list ap;

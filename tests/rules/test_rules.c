@@ -35,6 +35,7 @@
 static const char failed_marker[] = "[logscrub: line removed, a rule failed]";
 
 
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 static char *fmt(const char *f, ...)
 {
     va_list ap;

@@ -183,7 +183,7 @@ static void check_match_text(const char *t, size_t len, const ipmatch *m)
      * replacement text stays in bounds. */
     if (m->enc_sep != IP_ENC_LIT || m->enc_dig != IP_ENC_LIT || m->form == IP_FORM_V4_FIVE ||
         m->form == IP_FORM_V4_NUM_FIRST || m->form == IP_FORM_V4_NUM_LAST ||
-        m->form == IP_FORM_V4_EITHER || m->form == IP_FORM_V6_NIBBLE) {
+        m->form == IP_FORM_V4_EITHER || m->form == IP_FORM_V6_NIBBLE || m->form == IP_FORM_V6_URL) {
         if (m->form == IP_FORM_V4_FIVE) {
             CHECK(m->addr.family == 4 && m->addr2.family == 4);
             CHECK(memcmp(m->addr.a + 13, m->addr2.a + 12, 3) == 0);

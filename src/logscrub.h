@@ -85,7 +85,8 @@ typedef enum ls_counter_id {
     LS_COUNT_IPV4 = 2,        /* IPv4 addresses (incl. IPv4-mapped) rewritten */
     LS_COUNT_IPV6 = 3,        /* IPv6 addresses rewritten */
     LS_COUNT_KEPT = 4,        /* addresses left alone by keep_private */
-    LS_COUNT_FAIL_CLOSED = 5  /* lines or spans masked because processing failed */
+    LS_COUNT_FAIL_CLOSED = 5, /* lines or spans masked because processing failed */
+    LS_COUNT_UNPARSED = 6     /* lines not in their declared format (-f), scrubbed as text */
 } ls_counter_id;
 
 /* The same counters as one struct, for ls_worker_counters: the older way,
@@ -101,8 +102,11 @@ typedef struct ls_counters {
     uint64_t fail_closed; /* lines or spans masked because processing failed */
 } ls_counters;
 
-/* Returns a policy holding the defaults, or NULL when out of memory.  The
- * caller frees it with ls_policy_free.  [any] */
+/* Returns a policy holding the defaults, or NULL when out of memory.  It
+ * scrubs addresses only; loading a policy (ls_policy_load_*, the built-in
+ * default too) adds its rules and its field actions (remote_user replaced,
+ * unless the policy says otherwise).  The caller frees it with
+ * ls_policy_free.  [any] */
 LS_API ls_policy *ls_policy_new(void);
 
 /* Frees a policy.  Accepts NULL.  All workers made from it must be freed
@@ -150,8 +154,9 @@ LS_API ls_status ls_policy_load_default(ls_policy *p);
  * in place of a file name.  Both are only read during the call.  [setup] */
 LS_API ls_status ls_policy_load_buffer(ls_policy *p, const char *name, const char *yaml, size_t len);
 
-/* Removes all rules (addresses only, as --no-rules).  LS_ERR_FROZEN once a
- * worker exists.  Rule names returned before are gone.  [setup] */
+/* Removes all rules and field actions (addresses only, as --no-rules).
+ * LS_ERR_FROZEN once a worker exists.  Rule names returned before are gone.
+ * [setup] */
 LS_API ls_status ls_policy_drop_rules(ls_policy *p);
 
 /* The prefixes in force (from the defaults, a policy file or a setter).

@@ -14,7 +14,7 @@ require gzip cmp diff awk
 require_logscrub
 
 NEVER=$T/never.yaml
-printf 'version: 1\nrules:\n  custom:\n    - {name: never, pattern: "zq9-never-zq9", action: mask}\n' \
+printf 'version: 1\nfields: {remote_user: keep}\nrules:\n  custom:\n    - {name: never, pattern: "zq9-never-zq9", action: mask}\n' \
     >"$NEVER"
 
 # The --stats line without its timing fields, from $T/err.

@@ -656,7 +656,7 @@ t_end
 
 # ---------------------------------------------------------------- stats ---
 
-STATS_RE='^logscrub: stats: lines=[0-9]+ bytes_in=[0-9]+ bytes_out=[0-9]+ ipv4=[0-9]+ ipv6=[0-9]+ kept=[0-9]+ dropped=[0-9]+ fail_closed=[0-9]+ seconds=[0-9]+\.[0-9]{3} mb_per_s=[0-9]+\.[0-9]$'
+STATS_RE='^logscrub: stats: lines=[0-9]+ bytes_in=[0-9]+ bytes_out=[0-9]+ ipv4=[0-9]+ ipv6=[0-9]+ kept=[0-9]+ dropped=[0-9]+ fail_closed=[0-9]+ unparsed=[0-9]+ seconds=[0-9]+\.[0-9]{3} mb_per_s=[0-9]+\.[0-9]$'
 # stats_field NAME: the integer after NAME= in the stats line.
 stats_field() {
     sed -n "s/.* $1=\([0-9]*\).*/\1/p" "$T/err" | head -n 1
@@ -745,11 +745,22 @@ for h in --help -h; do
     t_end
 done
 
+# The libraries as loaded: the versions pkg-config knows (Debian ships one
+# of each), PCRE2 with its JIT.
+if command -v pkg-config >/dev/null && pkg-config --exists libpcre2-8 zlib yaml-0.1 libsodium; then
+    printf 'logscrub 0.1.0\nPCRE2 %s (JIT on)\nzlib %s\nlibyaml %s\nlibsodium %s\n' \
+        "$(pkg-config --modversion libpcre2-8)" "$(pkg-config --modversion zlib)" \
+        "$(pkg-config --modversion yaml-0.1)" "$(pkg-config --modversion libsodium)" >"$T/versions"
+fi
 for v in --version -V; do
-    t_begin "$v prints 'logscrub 0.1.0'"
+    t_begin "$v prints logscrub's and the libraries' versions"
     ls_run "$v" </dev/null
     expect_rc 0
-    expect_out_str 'logscrub 0.1.0\n'
+    if [ -f "$T/versions" ]; then
+        expect_out "$T/versions"
+    else
+        head -n 1 "$T/out" | grep -qx 'logscrub 0.1.0' || t_fail "first line: $(head -n 1 "$T/out")"
+    fi
     expect_err_empty
     t_end
 done
@@ -803,5 +814,25 @@ expect_rc 78
 expect_out_str ''
 expect_err_has "$T/fmt.yaml:2:9: format: expected auto"
 t_end
+
+# ------------------------------------------------------------- progress ---
+if command -v script >/dev/null; then
+    # script(1) gives logscrub a terminal as stderr; the input pauses a
+    # second, so the progress line (size unknown: a pipe) shows once.
+    t_begin "progress on a terminal: a line on stderr, ended by a newline"
+    script -qec "{ printf '203.0.113.195 a\\n'; sleep 1; printf 'b\\n'; } | '$LOGSCRUB' -o '$T/prog.out'" \
+        /dev/null >"$T/tty" 2>&1
+    tr '\r' '\n' <"$T/tty" | grep -Eq '^logscrub: 0\.0 MB, [0-9]+ MB/s +$' ||
+        t_fail "no progress line: $(cat -A "$T/tty" | head -c 300)"
+    printf '203.0.113.0 a\nb\n' >"$T/prog.want"
+    expect_same "$T/prog.want" "$T/prog.out"
+    t_end
+
+    t_begin "--quiet: no progress on a terminal"
+    script -qec "{ printf 'a\\n'; sleep 1; printf 'b\\n'; } | '$LOGSCRUB' --quiet -o '$T/prog2.out'" \
+        /dev/null >"$T/tty2" 2>&1
+    [ -s "$T/tty2" ] && t_fail "output on the terminal: $(cat -A "$T/tty2" | head -c 200)"
+    t_end
+fi
 
 t_finish

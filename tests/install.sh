@@ -58,6 +58,12 @@ $INST_PKGCONFIGDIR/logscrub.pc
 $INST_MANDIR/man1/logscrub.1
 $INST_MANDIR/man3/liblogscrub.3
 $INST_MANDIR/man5/logscrub-policy.5
+$INST_PKGDATADIR/README.md
+$INST_PKGDATADIR/default.yaml
+$INST_PKGDATADIR/pii.yaml
+$INST_PKGDATADIR/pii-de.yaml
+$INST_PKGDATADIR/secrets.yaml
+$INST_CONFDIR/policy.yaml
 LIST
 expect_out "$T/expected"
 t_end

@@ -79,4 +79,22 @@ expect_out_empty
 expect_same "$T/experr" "$T/err"
 t_end
 
+# The example policy that make install puts in $(sysconfdir)/logscrub: as
+# shipped, and with its commented rules section switched on.
+t_begin "doc/policy.example.yaml passes check, as shipped"
+ls_run check -c "$top_srcdir/doc/policy.example.yaml"
+expect_rc 0
+expect_out_str 'logscrub check: 28 rules, 214 examples, 0 failed\n'
+t_end
+
+t_begin "doc/policy.example.yaml passes check with its commented rules on"
+sed -e 's/^  #\(disable\|custom\)/  \1/' -e 's/^  #  /    /' \
+    "$top_srcdir/doc/policy.example.yaml" >"$T/example-on.yaml"
+ls_run check -c "$T/example-on.yaml"
+expect_rc 0
+expect_out_str 'logscrub check: 28 rules, 205 examples, 0 failed\n'
+printf 'order ORD-12345678 shipped\n' | ls_run -c "$T/example-on.yaml"
+expect_out_str 'order ************ shipped\n'
+t_end
+
 t_finish

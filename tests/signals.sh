@@ -276,11 +276,14 @@ fifo_test() {
         line-buffered-file)
             "$LOGSCRUB" --line-buffered -o "$d/out.log" <"$d/in.fifo" 2>"$d/err" 3>&- &
             ;;
+        live-input-file)
+            "$LOGSCRUB" -o "$d/out.log" <"$d/in.fifo" 2>"$d/err" 3>&- &
+            ;;
     esac
     local pid=$!
     t_bg "$pid"
     printf '203.0.113.195 - - "GET /first HTTP/1.1" 200\n' >&3
-    if [ "$mode" = line-buffered-file ]; then
+    if [ "$mode" = line-buffered-file ] || [ "$mode" = live-input-file ]; then
         local i
         for i in $(seq 50); do
             [ -s "$d/out.log" ] && break
@@ -296,7 +299,7 @@ fifo_test() {
     exec 3>&-
     wait_exit "$pid" 10
     expect_rc 0
-    if [ "$mode" = line-buffered-file ]; then
+    if [ "$mode" = line-buffered-file ] || [ "$mode" = live-input-file ]; then
         printf '203.0.113.0 - - "GET /first HTTP/1.1" 200\n198.51.100.0 second\n' >"$d/expected"
         expect_same "$d/expected" "$d/out.log"
     else
@@ -311,5 +314,27 @@ fifo_test() {
 fifo_test "stdout is a FIFO: output is line-buffered" stdout
 fifo_test "-o FILE is a FIFO: output is line-buffered" -o
 fifo_test "--line-buffered with -o regular file flushes each line" line-buffered-file
+fifo_test "input is a FIFO that pauses: -o regular file is flushed" live-input-file
+
+# A pipe that pauses: the line is in the file while the writer still sleeps.
+t_begin "input is a pipe that pauses: -o regular file is flushed"
+d="$T/pipe-pause"
+mkdir "$d"
+{ printf '203.0.113.195 paused\n'; sleep 4; printf '198.51.100.7 later\n'; } |
+    "$LOGSCRUB" -o "$d/out.log" 2>"$d/err" &
+pid=$!
+t_bg "$pid"
+got=
+for i in $(seq 30); do
+    got=$(head -n 1 "$d/out.log" 2>/dev/null)
+    [ -n "$got" ] && break
+    sleep 0.1
+done
+[ "$got" = '203.0.113.0 paused' ] || t_fail "first line not in the file within 3 s; got: '$got'"
+wait_exit "$pid" 10
+expect_rc 0
+printf '203.0.113.0 paused\n198.51.100.0 later\n' >"$d/expected"
+expect_same "$d/expected" "$d/out.log"
+t_end
 
 t_finish

@@ -10,6 +10,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "io/io.h"
 
@@ -50,5 +51,9 @@ int output_reopen(const char *path, writer *w, int *fd);
  * on the output, so it should not sit in a buffer while we wait for more
  * input.  False for anything else, and when fd is invalid. */
 bool interactive(int fd);
+
+/* --version: logscrub's version, then PCRE2 (and whether its JIT is on),
+ * zlib, libyaml and libsodium as loaded at run time.  versions.c. */
+void print_versions(FILE *f);
 
 #endif /* LS_CLI_H */

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +40,22 @@ static void write_failed(struct run *run)
     run->write_error = true;
 }
 
+/* The reader's refill hook: called before a read(2) that may block.  A
+ * live input (FIFO, pipe, socket, tty) that has nothing to read now means a
+ * pause: what is scrubbed goes out, whatever the output is, so `tail -f` and
+ * fail2ban see each line within moments and a crash loses nothing already
+ * read.  A busy stream (data ready) stays block-buffered.  A live output
+ * (tty, FIFO, socket) is flushed before every read, as before. */
 static void flush_before_read(void *arg)
 {
     struct run *run = arg;
+    if (!run->out_live) {
+        if (!run->in_live)
+            return;
+        struct pollfd pfd = {.fd = run->in_fd, .events = POLLIN};
+        if (poll(&pfd, 1, 0) > 0)
+            return; /* more is there: no pause */
+    }
     if (run->rc == EX_OK && writer_flush(run->out) < 0)
         write_failed(run);
 }
@@ -164,15 +178,61 @@ void explain_match(void *arg, const char *rule, size_t start, size_t end, bool r
             run->lineno, rule, start, end, rejected ? " (validator refused)" : "");
 }
 
+/* Progress on a terminal (issue 13): at most twice a second, on stderr
+ * when it is a tty and --quiet is not given, overwritten in place; the
+ * size and ETA only for a regular, uncompressed input. */
+struct progress {
+    bool on;
+    double t0, next;
+    uint64_t size; /* 0: unknown */
+    uint64_t base; /* reader_bytes at the start of this input */
+};
+
+static void progress_start(struct run *run, struct progress *pg, int fd)
+{
+    struct stat st;
+    pg->on = !run->opt->quiet && isatty(STDERR_FILENO);
+    pg->t0 = now();
+    pg->next = pg->t0 + 0.5;
+    pg->size = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    pg->base = reader_bytes(run->in);
+}
+
+static void progress_show(struct run *run, struct progress *pg, bool last)
+{
+    double t = now();
+    if (!pg->on || (!last && t < pg->next))
+        return;
+    pg->next = t + 0.5;
+    uint64_t done = reader_bytes(run->in) - pg->base;
+    double mbs = t > pg->t0 ? (double)done / 1e6 / (t - pg->t0) : 0;
+    if (pg->size && !reader_is_gzip(run->in) && done <= pg->size && mbs > 0)
+        fprintf(stderr, "\rlogscrub: %.1f of %.1f MB, %.0f MB/s, %.0f s left   ", (double)done / 1e6,
+                (double)pg->size / 1e6, mbs, (double)(pg->size - done) / 1e6 / mbs);
+    else
+        fprintf(stderr, "\rlogscrub: %.1f MB, %.0f MB/s   ", (double)done / 1e6, mbs);
+    if (last)
+        fputc('\n', stderr);
+}
+
 /* Filters one input into run->out.  Returns false when the run must stop.
  * Signals are looked at between lines, or between blocks of whole lines on
  * the block path, so a SIGHUP reopen never splits a line. */
 bool filter(struct run *run, int fd, const char *name)
 {
     rline l;
+    struct progress pg;
     run->lineno = 0;
+    run->in_fd = fd;
+    run->in_live = interactive(fd);
     reader_open(run->in, fd, name);
+    progress_start(run, &pg, fd);
+    bool shown = false;
     for (;;) {
+        if (pg.on) { /* only on a terminal: a clock read per line is nothing there */
+            progress_show(run, &pg, false);
+            shown |= pg.next > pg.t0 + 0.5;
+        }
         if (got_hup)
             reopen_output(run);
         if (got_term)
@@ -185,6 +245,10 @@ bool filter(struct run *run, int fd, const char *name)
             if (rc == RD_LINE) {
                 if (!emit_block(run, p, n))
                     return false;
+                if (pg.on) {
+                    progress_show(run, &pg, false);
+                    shown |= pg.next > pg.t0 + 0.5;
+                }
                 continue;
             }
             if (rc == RD_ONE) /* a cut line or a last one without '\n' */
@@ -196,6 +260,8 @@ bool filter(struct run *run, int fd, const char *name)
             if (!emit(run, &l))
                 return false;
         } else if (rc == RD_EOF) {
+            if (shown)
+                progress_show(run, &pg, true); /* the last figures, then a newline */
             return run->rc == EX_OK;
         } else if (rc == RD_ERR) {
             errmsg("%s", reader_error(run->in));
@@ -222,9 +288,9 @@ void print_stats(const struct run *run, double seconds)
     fprintf(stderr,
             "logscrub: stats: lines=%" PRIu64 " bytes_in=%" PRIu64 " bytes_out=%" PRIu64
             " ipv4=%" PRIu64 " ipv6=%" PRIu64 " kept=%" PRIu64 " dropped=%" PRIu64
-            " fail_closed=%" PRIu64 " seconds=%.3f mb_per_s=%.1f\n",
+            " fail_closed=%" PRIu64 " unparsed=%" PRIu64 " seconds=%.3f mb_per_s=%.1f\n",
             c.lines, in, run->bytes_out + (run->out ? writer_bytes(run->out) : 0), c.ipv4,
-            c.ipv6, c.kept, c.dropped, c.fail_closed, seconds,
+            c.ipv6, c.kept, c.dropped, c.fail_closed, ls_worker_counter(run->worker, LS_COUNT_UNPARSED), seconds,
             seconds > 0 ? (double)in / 1e6 / seconds : 0.0);
     size_t n = ls_policy_rule_count(run->policy);
     if (n == 0)
@@ -253,7 +319,7 @@ static int open_input(const char *path)
 }
 
 /* The filter: FILEs (or stdin) to stdout or -o. */
-int run_filter(struct run *run, char **files, int nfiles)
+int open_run_output(struct run *run)
 {
     const struct options *opt = run->opt;
     run->out_fd = STDOUT_FILENO;
@@ -269,8 +335,31 @@ int run_filter(struct run *run, char **files, int nfiles)
         errmsg("out of memory");
         return EX_SOFTWARE;
     }
+    return EX_OK;
+}
+
+void reopen_if_asked(struct run *run)
+{
+    if (got_hup)
+        reopen_output(run);
+}
+
+bool filter_record(struct run *run, const char *p, size_t n, uint64_t dropped)
+{
+    reopen_if_asked(run);
+    rline l = {.p = p, .len = n, .nl = true, .cut = dropped > 0, .dropped = dropped};
+    return emit(run, &l);
+}
+
+int run_filter(struct run *run, char **files, int nfiles)
+{
+    const struct options *opt = run->opt;
+    int orc = open_run_output(run);
+    if (orc != EX_OK)
+        return orc;
     run->flush_each_line = opt->line_buffered;
-    if (!opt->line_buffered && interactive(run->out_fd))
+    run->out_live = interactive(run->out_fd);
+    if (!opt->line_buffered)
         reader_on_refill(run->in, flush_before_read, run);
 
     static char *stdin_only[] = {"-"};

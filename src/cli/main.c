@@ -53,10 +53,19 @@ static void usage(FILE *f)
           "      --max-line SIZE   longest line kept whole, e.g. 64K (default 1M);\n"
           "                        longer lines are cut and marked\n"
           "      --line-buffered   flush the output after every line\n"
+          "      --listen unix:PATH\n"
+          "                        read syslog datagrams (nginx's syslog:server=unix:)\n"
+          "                        from a socket created at PATH (mode 0660), not files\n"
+          "      --listen-group GROUP\n"
+          "                        give the socket to GROUP (the server's)\n"
+          "      --keep-syslog-header\n"
+          "                        keep each datagram's \"<PRI>time tag: \" header\n"
           "      --stats           print counters to standard error at exit\n"
+          "      --quiet           no progress line on a terminal (shown for long runs\n"
+          "                        when standard error is a tty)\n"
           "      --compat=anonip   accept anonip 1.1's options and output (first argument)\n"
           "  -h, --help            show this help and exit\n"
-          "  -V, --version         show the version and exit\n"
+          "  -V, --version         show the version (and the libraries') and exit\n"
           "\n"
           "\n"
           "check validates the policy and runs every rule's examples.\n"
@@ -202,7 +211,8 @@ static int make_policy(const struct options *opt, ls_policy **out)
 }
 
 enum { OPT_IN_PLACE = 256, OPT_V4, OPT_V6, OPT_KEEP_PRIVATE, OPT_MAX_LINE, OPT_LINE_BUFFERED,
-       OPT_STATS, OPT_COMPAT, OPT_NO_RULES, OPT_EXPLAIN, OPT_BREAK_LINKS };
+       OPT_STATS, OPT_COMPAT, OPT_NO_RULES, OPT_EXPLAIN, OPT_BREAK_LINKS, OPT_LISTEN,
+       OPT_LISTEN_GROUP, OPT_KEEP_SYSLOG_HEADER, OPT_QUIET };
 
 int main(int argc, char **argv)
 {
@@ -236,6 +246,10 @@ int main(int argc, char **argv)
         {"compat", required_argument, NULL, OPT_COMPAT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
+        {"listen", required_argument, NULL, OPT_LISTEN},
+        {"listen-group", required_argument, NULL, OPT_LISTEN_GROUP},
+        {"keep-syslog-header", no_argument, NULL, OPT_KEEP_SYSLOG_HEADER},
+        {"quiet", no_argument, NULL, OPT_QUIET},
         {NULL, 0, NULL, 0}};
     struct options opt = {.ipv4_prefix = LS_DEFAULT_IPV4_PREFIX,
                           .ipv6_prefix = LS_DEFAULT_IPV6_PREFIX,
@@ -278,11 +292,15 @@ int main(int argc, char **argv)
             break;
         case OPT_LINE_BUFFERED: opt.line_buffered = true; break;
         case OPT_STATS: opt.stats = true; break;
+        case OPT_LISTEN: opt.listen = optarg; break;
+        case OPT_LISTEN_GROUP: opt.listen_group = optarg; break;
+        case OPT_KEEP_SYSLOG_HEADER: opt.keep_syslog_header = true; break;
+        case OPT_QUIET: opt.quiet = true; break;
         case OPT_COMPAT:
             errmsg("--compat=anonip must be the first argument");
             return EX_USAGE;
         case 'h': usage(stdout); return EX_OK;
-        case 'V': printf("logscrub %s\n", ls_version()); return EX_OK;
+        case 'V': print_versions(stdout); return EX_OK;
         case ':':
             errmsg("option '%s' needs a value; see --help", argv[optind - 1]);
             return EX_USAGE;
@@ -298,6 +316,14 @@ int main(int argc, char **argv)
     int nfiles = argc - optind;
     if (opt.in_place && opt.output) {
         errmsg("--in-place and --output cannot be used together");
+        return EX_USAGE;
+    }
+    if (opt.listen && (opt.in_place || nfiles > 0)) {
+        errmsg("--listen reads its socket: no FILE, no --in-place");
+        return EX_USAGE;
+    }
+    if ((opt.listen_group || opt.keep_syslog_header) && !opt.listen) {
+        errmsg("--listen-group and --keep-syslog-header only apply to --listen");
         return EX_USAGE;
     }
     if (opt.break_links && !opt.in_place) {
@@ -337,7 +363,9 @@ int main(int argc, char **argv)
         ls_worker_set_explain(run.worker, explain_match, &run);
     install_signals();
     double t0 = now();
-    int rc = opt.in_place ? run_in_place(&run, files, nfiles) : run_filter(&run, files, nfiles);
+    int rc = opt.listen     ? run_listen(&run, opt.listen)
+             : opt.in_place ? run_in_place(&run, files, nfiles)
+                            : run_filter(&run, files, nfiles);
     if (opt.stats)
         print_stats(&run, now() - t0);
     writer_free(run.out);

@@ -20,6 +20,10 @@ struct options {
     bool set_v4, set_v6; /* given on the command line: override the policy */
     unsigned ipv4_prefix, ipv6_prefix;
     size_t max_line;
+    const char *listen;       /* --listen unix:PATH */
+    const char *listen_group; /* --listen-group GROUP */
+    bool keep_syslog_header;  /* --keep-syslog-header */
+    bool quiet;               /* --quiet: no progress on a terminal */
 };
 
 /* Everything one run of the filter shares. */
@@ -29,6 +33,9 @@ struct run {
     reader *in;
     writer *out;
     int out_fd;
+    int in_fd;            /* the current input */
+    bool in_live;         /* it is a FIFO, pipe, socket or tty: flush when it would block */
+    bool out_live;        /* the output is one: flush before every read */
     bool flush_each_line; /* --line-buffered */
     bool block;           /* addresses only, truncated: scrub whole blocks */
     bool need_nl;         /* the last line written had no '\n' */
@@ -48,6 +55,24 @@ bool filter(struct run *run, int fd, const char *name);
 /* The filter: FILEs (or stdin for none or "-") to stdout or -o.  Returns
  * the exit status. */
 int run_filter(struct run *run, char **files, int nfiles);
+
+/* Opens -o FILE (or takes standard output) into run->out.  Returns EX_OK,
+ * or the exit status after saying why. */
+int open_run_output(struct run *run);
+
+/* Scrubs and writes one record p[0, n) (a datagram) as a line; reopens the
+ * output first after SIGHUP.  dropped > 0: the record was longer, and p
+ * holds only its start (failed closed as a cut line).  Returns false after
+ * a write error. */
+bool filter_record(struct run *run, const char *p, size_t n, uint64_t dropped);
+
+/* After SIGHUP: reopens -o FILE. */
+void reopen_if_asked(struct run *run);
+
+/* --listen unix:PATH: receives datagrams (syslog) on PATH and writes each
+ * message scrubbed as a line, until SIGTERM or SIGINT.  Returns the exit
+ * status.  listen.c. */
+int run_listen(struct run *run, const char *spec);
 
 /* --in-place: rewrites each FILE.  Returns the exit status. */
 int run_in_place(struct run *run, char **files, int nfiles);

@@ -734,7 +734,7 @@ static ls_status read_pseudonym(ydoc *d, yaml_node_t *map)
 static ls_status read_time(ydoc *d, yaml_node_t *map)
 {
     static const char *const keys[] = {"precision", NULL};
-    static const char *const precisions[] = {"second", "minute", NULL};
+    static const char *const precisions[] = {"second", "minute", "hour", NULL};
     yaml_node_t *v[1];
     unsigned m;
     ls_status rc = read_map(d, map, "time", keys, v);
@@ -743,7 +743,38 @@ static ls_status read_time(ydoc *d, yaml_node_t *map)
     if (v[0]) {
         if ((rc = get_choice(d, v[0], "time.precision", precisions, &m)))
             return rc;
-        d->p->minute_precision = m == 1;
+        d->p->time_precision = (uint8_t)m; /* enum time_precision */
+    }
+    return LS_OK;
+}
+
+/* fields: {remote_user: replace|keep, user_agent: keep|generalise|drop,
+ *          referrer: keep|origin-only} */
+static ls_status read_fields(ydoc *d, yaml_node_t *map)
+{
+    static const char *const keys[] = {"remote_user", "user_agent", "referrer", NULL};
+    static const char *const users[] = {"replace", "keep", NULL};
+    static const char *const uas[] = {"keep", "generalise", "drop", NULL};
+    static const char *const refs[] = {"keep", "origin-only", NULL};
+    yaml_node_t *v[3];
+    unsigned m;
+    ls_status rc = read_map(d, map, "fields", keys, v);
+    if (rc)
+        return rc;
+    if (v[0]) {
+        if ((rc = get_choice(d, v[0], "fields.remote_user", users, &m)))
+            return rc;
+        d->p->fields.remote_user = (uint8_t)m;
+    }
+    if (v[1]) {
+        if ((rc = get_choice(d, v[1], "fields.user_agent", uas, &m)))
+            return rc;
+        d->p->fields.user_agent = (uint8_t)m;
+    }
+    if (v[2]) {
+        if ((rc = get_choice(d, v[2], "fields.referrer", refs, &m)))
+            return rc;
+        d->p->fields.referrer = (uint8_t)m;
     }
     return LS_OK;
 }
@@ -908,16 +939,20 @@ static ls_status read_rules_section(ydoc *d, loader *L, yaml_node_t *map)
 
 static ls_status load_policy_doc(ls_policy *p, ydoc *d)
 {
-    static const char *const keys[] = {"version", "ip",    "pseudonym", "time",
-                                       "rules",   "abuse", "format",    NULL};
-    yaml_node_t *root = yaml_document_get_root_node(&d->doc), *v[7];
+    static const char *const keys[] = {"version", "ip",     "pseudonym", "time", "rules",
+                                       "abuse",   "format", "fields",    NULL};
+    yaml_node_t *root = yaml_document_get_root_node(&d->doc), *v[8];
     loader L = {.p = p};
     ls_status rc;
     if ((rc = read_map(d, root, "policy", keys, v)) || (rc = check_version(d, root, v[0])))
         return rc;
+    /* A policy file brings the field actions (their defaults included: the
+     * remote user replaced); a bare ls_policy_new() scrubs addresses only. */
+    p->fields.off = false;
     if ((v[1] && (rc = read_ip(d, v[1]))) || (v[2] && (rc = read_pseudonym(d, v[2]))) ||
         (v[3] && (rc = read_time(d, v[3]))) || (v[5] && (rc = read_abuse(d, v[5]))) ||
-        (v[6] && (rc = read_format(d, v[6]))) || (v[4] && (rc = read_rules_section(d, &L, v[4])))) {
+        (v[6] && (rc = read_format(d, v[6]))) || (v[7] && (rc = read_fields(d, v[7]))) ||
+        (v[4] && (rc = read_rules_section(d, &L, v[4])))) {
         for (size_t k = 0; k < L.nrules; k++)
             rule_free(&L.rules[k]);
         free(L.rules);
@@ -989,6 +1024,7 @@ ls_status ls_policy_drop_rules(ls_policy *p)
     free(p->rules);
     p->rules = NULL;
     p->nrules = 0;
+    p->fields.off = true; /* addresses only: no field actions either */
     pf_free(p->matcher);
     p->matcher = NULL;
     return LS_OK;

@@ -26,6 +26,18 @@ typedef struct abuse_settings {
     size_t nallow;
 } abuse_settings;
 
+/* The policy's `fields:` section: what the format parsers' fields become
+ * before the text path sees the line. */
+enum user_action { USER_REPLACE = 0, USER_KEEP };
+enum ua_action { UA_KEEP = 0, UA_GENERALISE, UA_DROP };
+enum referrer_action { REF_KEEP = 0, REF_ORIGIN };
+typedef struct field_actions {
+    uint8_t remote_user; /* enum user_action: "[user]" (or a keyed token) by default */
+    uint8_t user_agent;  /* enum ua_action */
+    uint8_t referrer;    /* enum referrer_action */
+    bool off;            /* --no-rules: addresses only, no field actions */
+} field_actions;
+
 /* The one part of a policy that changes while workers share it: how many
  * there are (> 0: frozen).  It lives in its own allocation, reached through
  * a plain pointer, so ls_worker_new(const ls_policy *) counts itself without
@@ -43,7 +55,8 @@ struct ls_policy {
     uint64_t rotate_seconds;
     pskey *key;              /* opened by ls_policy_open_key or set by ls_policy_set_key */
     bool key_given;           /* key came from ls_policy_set_key: no file, no rotation */
-    bool minute_precision;    /* time.precision: minute */
+    uint8_t time_precision;   /* time.precision: enum time_precision */
+    field_actions fields;     /* fields: what happens to access-log fields */
     uint8_t format;           /* rec_format of every line, or FMT_AUTO */
     rule *rules;
     size_t nrules;

@@ -60,6 +60,7 @@ ls_policy *ls_policy_new(void)
     p->ipv6_prefix = LS_DEFAULT_IPV6_PREFIX;
     p->rotate_seconds = 86400;
     p->format = FMT_AUTO;
+    p->fields.off = true; /* until a policy file is loaded: addresses only */
     return p;
 }
 
@@ -135,6 +136,7 @@ void ls_worker_free(ls_worker *w)
     free(w->bufs[1]);
     free(w->blk);
     free(w->hits_saved);
+    free(w->fline);
     free(w);
 }
 
@@ -428,12 +430,19 @@ static ls_status scrub_one(ls_worker *w, const char *in, size_t len, const char 
 {
     const ls_policy *p = w->policy;
     record_reset(&w->rec);
-    rec_format fmt = p->format == FMT_AUTO ? format_detect(in, len) : (rec_format)p->format;
-    switch (fmt) {
-    case FMT_TEXT:
-    default:
-        return scrub_text(w, in, len, out, out_len);
+    if (fields_wanted(p)) {
+        rec_format fmt = p->format == FMT_AUTO ? format_detect(in, len) : (rec_format)p->format;
+        const char *t;
+        size_t tlen;
+        if (fields_line(w, fmt, in, len, &t, &tlen) != LS_OK) {
+            w->count.fail_closed++;
+            *out = nomem_marker;
+            *out_len = sizeof nomem_marker - 1;
+            return LS_ERR_NOMEM;
+        }
+        return scrub_text(w, t, tlen, out, out_len);
     }
+    return scrub_text(w, in, len, out, out_len);
 }
 
 ls_status ls_scrub(ls_worker *w, const char *in, size_t len, const char **out, size_t *out_len)
@@ -635,13 +644,15 @@ ls_status ls_scrub_lines(ls_worker *w, const char *in, size_t len, const char **
         return LS_OK;
     }
     ls_counters before = w->count;
+    uint64_t unparsed_before = w->unparsed;
     if (p->nrules > 0)
         memcpy(w->hits_saved, w->rs.hits, p->nrules * sizeof *w->hits_saved);
-    bool fast = p->nrules == 0 && !p->ip_pseudonym;
+    bool fast = p->nrules == 0 && !p->ip_pseudonym && !fields_wanted(p);
     if (!(fast ? scrub_block(w, in, len, out, out_len) : scrub_each(w, in, len, out, out_len))) {
         /* Undo the counting, so the caller can hand the lines to ls_scrub
          * one by one (which fails closed line by line). */
         w->count = before;
+        w->unparsed = unparsed_before;
         if (p->nrules > 0)
             memcpy(w->rs.hits, w->hits_saved, p->nrules * sizeof *w->hits_saved);
         *out = NULL;
@@ -672,6 +683,8 @@ uint64_t ls_worker_counter(const ls_worker *w, ls_counter_id id)
         return w->count.kept;
     case LS_COUNT_FAIL_CLOSED:
         return w->count.fail_closed;
+    case LS_COUNT_UNPARSED:
+        return w->unparsed;
     }
     return 0; /* an id from a newer header than this library */
 }

@@ -28,7 +28,10 @@ struct ls_worker {
     size_t blk_cap;
     uint64_t *hits_saved; /* rule hits as ls_scrub_lines began (nrules) */
     record rec;           /* what the format parser found in the current line */
+    char *fline;          /* the line after field actions (fields.c) */
+    size_t fline_cap;
     ls_counters count;
+    uint64_t unparsed;    /* LS_COUNT_UNPARSED (not in the frozen ls_counters) */
     ls_explain_fn explain;
     void *explain_arg;
 };
@@ -39,5 +42,19 @@ struct ls_worker {
  * the line.  Format scrubbers call it for a line their parser refuses. */
 ls_status scrub_text(ls_worker *w, const char *in, size_t len, const char **out,
                      size_t *out_len);
+
+/* Does the policy have field actions (fields:, time.precision) that may
+ * change a line?  False with --no-rules (ls_policy_drop_rules). */
+bool fields_wanted(const ls_policy *p);
+
+/* Applies the field actions to the line in[0, len), read as `fmt` (the
+ * declared format, or the guess of -f auto): parses it when an action needs
+ * its fields (w->rec), replaces remote_user, generalises or drops the user
+ * agent, cuts the referrer to its origin, coarsens timestamps.  *out is in
+ * (nothing changed) or w->fline, valid until the next call.  A line that
+ * does not parse in its declared format is counted in `unparsed` and left
+ * to the text path.  Returns LS_OK or LS_ERR_NOMEM.  fields.c. */
+ls_status fields_line(ls_worker *w, rec_format fmt, const char *in, size_t len, const char **out,
+                      size_t *out_len);
 
 #endif /* LS_WORKER_H */

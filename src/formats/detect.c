@@ -46,8 +46,20 @@ const char *format_name(rec_format f)
 
 rec_format format_detect(const char *line, size_t len)
 {
-    /* No parser is built in yet: every line is text. */
-    (void)line;
-    (void)len;
+    /* The first bytes decide; the parser has the last word (a line it
+     * refuses is text).  nginx error logs: "2000/10/10 13:55:36 [";
+     * Apache's: "[Tue Oct 10 "; access logs start with an address or a
+     * host name (vhost-combined). */
+    const unsigned char *s = (const unsigned char *)line;
+    if (len < 8)
+        return FMT_TEXT;
+    if (len > 20 && s[4] == '/' && s[10] == ' ' && s[19] == ' ' && s[20] == '[' &&
+        s[0] >= '0' && s[0] <= '9')
+        return FMT_ERROR_NGINX;
+    if (s[0] == '[' && s[1] >= 'A' && s[1] <= 'Z' && s[4] == ' ' && s[8] == ' ')
+        return FMT_ERROR_APACHE;
+    if ((s[0] >= '0' && s[0] <= '9') || (s[0] >= 'a' && s[0] <= 'f') ||
+        (s[0] >= 'A' && s[0] <= 'F') || s[0] == ':' || (s[0] >= 'g' && s[0] <= 'z'))
+        return FMT_ACCESS;
     return FMT_TEXT;
 }

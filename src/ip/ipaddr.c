@@ -799,15 +799,15 @@ static bool try_encoded_at(const char *s, size_t len, size_t c, ipmatch *m)
             if (!seen_sep || (sep == IP_ENC_LIT && kind[j] != IP_ENC_LIT))
                 sep = kind[j];
             seen_sep = true;
-        } else if (!seen_dig) {
+        } else if (!seen_dig || (dig == IP_ENC_LIT && kind[j] != IP_ENC_LIT)) {
+            /* The first escaped digit's spelling, if any is escaped: a
+             * match with escapes is never written back as plain text. */
             dig = kind[j];
             seen_dig = true;
         }
     }
     if (!any)
         return false; /* plain text: the plain scan's business */
-    if (dig == IP_ENC_BSL || dig == IP_ENC_NAMED)
-        dig = IP_ENC_LIT;
     *m = t;
     m->start = at[t.start];
     m->end = m->zone_end = at[t.end];

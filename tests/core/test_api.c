@@ -157,6 +157,26 @@ Test(counter, kept_counts_what_keep_private_left)
     ls_policy_free(p);
 }
 
+/* A line that is not in the declared format is scrubbed as text and
+ * counted unparsed: a counter ls_counters (frozen at six) does not have. */
+Test(counter, unparsed_counts_lines_not_in_the_declared_format)
+{
+    ls_policy *p = ls_policy_new();
+    cr_assert_eq(ls_policy_load_default(p), LS_OK, "%s", ls_policy_error(p));
+    cr_assert_eq(ls_policy_set_format(p, "nginx"), LS_OK);
+    ls_worker *w = ls_worker_new(p);
+    const char *out;
+    size_t len;
+    cr_assert_eq(ls_scrub(w, LIT("not an access log line from 203.0.113.9"), &out, &len), LS_OK);
+    cr_expect(len == 39 && memcmp(out, "not an access log line from 203.0.113.0", len) == 0,
+              "output \"%s\"", esc(out, len));
+    cr_expect_eq(ls_worker_counter(w, LS_COUNT_UNPARSED), 1);
+    cr_expect_eq(ls_worker_counter(w, LS_COUNT_IPV4), 1);
+    cr_expect_eq(ls_worker_counter(w, LS_COUNT_LINES), 1);
+    ls_worker_free(w);
+    ls_policy_free(p);
+}
+
 /* An id from a newer header reads 0 rather than something else's count. */
 Test(counter, unknown_id_reads_zero)
 {
@@ -165,7 +185,7 @@ Test(counter, unknown_id_reads_zero)
     const char *out;
     size_t len;
     cr_assert_eq(ls_scrub(w, LIT("x 203.0.113.9"), &out, &len), LS_OK);
-    cr_expect_eq(ls_worker_counter(w, (ls_counter_id)6), 0);
+    cr_expect_eq(ls_worker_counter(w, (ls_counter_id)7), 0);
     cr_expect_eq(ls_worker_counter(w, (ls_counter_id)1000), 0);
     cr_expect_eq(ls_worker_counter(w, LS_COUNT_LINES), 1);
     ls_worker_free(w);

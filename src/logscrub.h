@@ -48,6 +48,7 @@ typedef struct ls_counters {
     uint64_t ipv6;        /* IPv6 addresses rewritten */
     uint64_t kept;        /* addresses left alone by keep_private */
     uint64_t fail_closed; /* lines or spans masked because processing failed */
+    uint64_t unparsed;    /* lines their format's parser refused (scrubbed as text) */
 } ls_counters;
 
 /* Returns a policy holding the defaults, or NULL when out of memory. */

@@ -656,7 +656,7 @@ t_end
 
 # ---------------------------------------------------------------- stats ---
 
-STATS_RE='^logscrub: stats: lines=[0-9]+ bytes_in=[0-9]+ bytes_out=[0-9]+ ipv4=[0-9]+ ipv6=[0-9]+ kept=[0-9]+ dropped=[0-9]+ fail_closed=[0-9]+ seconds=[0-9]+\.[0-9]{3} mb_per_s=[0-9]+\.[0-9]$'
+STATS_RE='^logscrub: stats: lines=[0-9]+ bytes_in=[0-9]+ bytes_out=[0-9]+ ipv4=[0-9]+ ipv6=[0-9]+ kept=[0-9]+ dropped=[0-9]+ fail_closed=[0-9]+ unparsed=[0-9]+ seconds=[0-9]+\.[0-9]{3} mb_per_s=[0-9]+\.[0-9]$'
 # stats_field NAME: the integer after NAME= in the stats line.
 stats_field() {
     sed -n "s/.* $1=\([0-9]*\).*/\1/p" "$T/err" | head -n 1

@@ -238,9 +238,9 @@ void print_stats(const struct run *run, double seconds)
     fprintf(stderr,
             "logscrub: stats: lines=%" PRIu64 " bytes_in=%" PRIu64 " bytes_out=%" PRIu64
             " ipv4=%" PRIu64 " ipv6=%" PRIu64 " kept=%" PRIu64 " dropped=%" PRIu64
-            " fail_closed=%" PRIu64 " seconds=%.3f mb_per_s=%.1f\n",
+            " fail_closed=%" PRIu64 " unparsed=%" PRIu64 " seconds=%.3f mb_per_s=%.1f\n",
             c.lines, in, run->bytes_out + (run->out ? writer_bytes(run->out) : 0), c.ipv4,
-            c.ipv6, c.kept, c.dropped, c.fail_closed, seconds,
+            c.ipv6, c.kept, c.dropped, c.fail_closed, c.unparsed, seconds,
             seconds > 0 ? (double)in / 1e6 / seconds : 0.0);
     size_t n = ls_policy_rule_count(run->policy);
     if (n == 0)

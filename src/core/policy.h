@@ -9,6 +9,7 @@
 
 #include <stdatomic.h>
 
+#include "formats/json.h"
 #include "ip/ipaddr.h"
 #include "logscrub.h"
 #include "key/pseudonym.h"
@@ -35,6 +36,7 @@ struct ls_policy {
     pskey *key;              /* opened by ls_policy_open_key */
     bool minute_precision;    /* time.precision: minute */
     uint8_t format;           /* rec_format of every line, or FMT_AUTO */
+    json_keyset sensitive;    /* json.sensitive_keys: values replaced whole */
     rule *rules;
     size_t nrules;
     struct pf_matcher *matcher; /* all rules' prefilter literals in one matcher */

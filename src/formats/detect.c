@@ -46,8 +46,13 @@ const char *format_name(rec_format f)
 
 rec_format format_detect(const char *line, size_t len)
 {
-    /* No parser is built in yet: every line is text. */
-    (void)line;
-    (void)len;
+    /* A JSON log line is an object: '{' after optional blanks.  A text line
+     * that starts so ("{main} started") is found out by the parser and
+     * goes to text (counted as unparsed). */
+    size_t k = 0;
+    while (k < len && (line[k] == ' ' || line[k] == '\t'))
+        k++;
+    if (k < len && line[k] == '{')
+        return FMT_JSON;
     return FMT_TEXT;
 }

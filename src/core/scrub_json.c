@@ -1,0 +1,111 @@
+/* scrub_json.c -- the JSON path of the scrubber: formats/json.c rewrites
+ * the line, and each of its strings goes through the text path here,
+ * decoded, so a rule sees "a@example.com" where the line says
+ * "a\u0040example.com".
+ *
+ * Keys go through scrub_text like values: a key is usually a plain name
+ * that nothing changes, but maps keyed by client address or by e-mail
+ * address are common, and nothing personal may pass because it sits left
+ * of a colon.  A member's value is scrubbed with its key in front
+ * (scrub_member), because the rules were written for JSON read as text and
+ * find many values by the key before them ("tin", "telefon", and the
+ * "message-id" whose <...@...> is no e-mail address).  Whatever stops the
+ * text path (a drop-line rule, a failing rule, no memory) stops the line:
+ * its result is the text path's, for the whole line, as in text.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "core/worker.h"
+
+#include <string.h>
+
+/* Why a string's scrubbing stopped the line (json_string_fn codes). */
+enum { STOP_DROP = 1, STOP_FAILED, STOP_NOMEM };
+
+typedef struct json_ctx {
+    ls_worker *w;
+    const char *marker; /* the text path's fail-closed output, on STOP_* */
+    size_t marker_len;
+} json_ctx;
+
+static int on_string(void *arg, enum json_str kind, const char *s, size_t n, const char **out,
+                     size_t *out_len)
+{
+    json_ctx *c = arg;
+    ls_worker *w = c->w;
+    uint64_t failed = w->count.fail_closed;
+    ls_status st = kind == JSON_STR_MEMBER ? scrub_member(w, s, n, out, out_len)
+                                           : scrub_text(w, s, n, out, out_len);
+    if (st == LS_OK && kind == JSON_STR_KEY && w->count.fail_closed == failed) {
+        /* The context of the member's value: "KEY":" as the key now reads. */
+        if (*out_len > SIZE_MAX - 4 || !scrub_grow(&w->ctx, &w->ctx_cap, *out_len + 4)) {
+            c->marker_len = 0;
+            return STOP_NOMEM;
+        }
+        w->ctx[0] = '"';
+        memcpy(w->ctx + 1, *out, *out_len);
+        memcpy(w->ctx + 1 + *out_len, "\":\"", 3);
+        w->ctx_len = *out_len + 4;
+    }
+    if (st == LS_DROPPED)
+        return STOP_DROP;
+    if (st == LS_ERR_NOMEM || c->w->count.fail_closed != failed) {
+        /* *out is a marker, which stands for the whole line. */
+        c->marker = *out;
+        c->marker_len = *out_len;
+        return st == LS_ERR_NOMEM ? STOP_NOMEM : STOP_FAILED;
+    }
+    return 0;
+}
+
+/* Is s[0, n) empty or white space only?  Such a line in a JSON log holds
+ * nothing to parse, and is not counted as unparsed. */
+static bool blank(const char *s, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (s[k] != ' ' && s[k] != '\t' && s[k] != '\r')
+            return false;
+    return true;
+}
+
+ls_status scrub_json(ls_worker *w, const char *in, size_t len, const char **out,
+                     size_t *out_len)
+{
+    const ls_policy *p = w->policy;
+    json_ctx c = {.w = w};
+    int stop = 0;
+    switch (json_rewrite(&w->js, in, len, p->sensitive.n > 0 ? &p->sensitive : NULL, on_string,
+                         &c, &stop)) {
+    case JSON_SAME:
+        w->ctx_len = 0;
+        w->rec.parsed = true;
+        *out = in;
+        *out_len = len;
+        return LS_OK;
+    case JSON_CHANGED:
+        w->ctx_len = 0;
+        w->rec.parsed = true;
+        *out = w->js.out;
+        *out_len = w->js.out_len;
+        return LS_OK;
+    case JSON_INVALID:
+        if (!blank(in, len))
+            w->count.unparsed++;
+        return scrub_text(w, in, len, out, out_len);
+    case JSON_STOPPED:
+        w->ctx_len = 0;
+        if (stop == STOP_DROP)
+            return LS_DROPPED; /* counted by scrub_text */
+        if (stop == STOP_NOMEM && c.marker_len == 0)
+            break;
+        *out = c.marker;
+        *out_len = c.marker_len;
+        return stop == STOP_NOMEM ? LS_ERR_NOMEM : LS_OK;
+    case JSON_NOMEM:
+        w->ctx_len = 0;
+        break;
+    }
+    return scrub_nomem(w, out, out_len);
+}

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <yaml.h>
 
 #include "core/embedded.h"
@@ -745,8 +744,8 @@ static ls_status read_time(ydoc *d, yaml_node_t *map)
 }
 
 /* json: { sensitive_keys: [NAME, ...] }: the list replaces the built-in
- * one (an empty list turns the replacing off).  Names are compared without
- * regard to ASCII case, so two that differ only in case are one twice. */
+ * one (an empty list turns the replacing off).  Names are compared as
+ * json_key_same does, so two that differ only in case are one twice. */
 static ls_status read_json(ydoc *d, yaml_node_t *map)
 {
     static const char *const keys[] = {"sensitive_keys", NULL};
@@ -775,7 +774,7 @@ static ls_status read_json(ydoc *d, yaml_node_t *map)
         names[k] = (const char *)e->data.scalar.value;
         lens[k] = e->data.scalar.length;
         for (size_t j = 0; j < k; j++) {
-            if (lens[j] == lens[k] && strncasecmp(names[j], names[k], lens[k]) == 0) {
+            if (json_key_same(names[j], lens[j], names[k], lens[k])) {
                 rc = fail_node(d, e, "json.sensitive_keys: \"%.*s\" is listed twice",
                                (int)(lens[k] > 60 ? 60 : lens[k]), names[k]);
                 goto done;

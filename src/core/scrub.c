@@ -148,6 +148,8 @@ void ls_worker_free(ls_worker *w)
 
 bool scrub_grow(char **buf, size_t *cap, size_t need)
 {
+    if (need <= *cap && *buf != NULL)
+        return true;
     size_t c = *cap ? *cap : 256;
     while (c < need) {
         if (c > SIZE_MAX / 2)

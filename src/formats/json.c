@@ -16,17 +16,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 // clang-format off
 const char *const json_default_sensitive_keys[] = {
     "password", "passwd", "pwd", "secret", "token", "access_token", "refresh_token",
-    "authorization", "cookie", "set-cookie", "api_key", "apikey", "session", "sessionid",
-    "csrf", "xsrf", "private_key", "client_secret", NULL,
+    "authorization", "proxy-authorization", "cookie", "set-cookie", "api_key", "apikey",
+    "x-api-key", "session", "sessionid", "csrf", "xsrf", "private_key", "client_secret", NULL,
 };
 // clang-format on
 
-static inline unsigned char lower(unsigned char c)
+/* A key's byte as key sets compare it: ASCII lower case, '-' as '_'
+ * ("Set-Cookie" is "set_cookie"). */
+static inline unsigned char fold(unsigned char c)
 {
-    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c == '-' ? '_' : c;
+}
+
+bool json_key_same(const char *a, size_t an, const char *b, size_t bn)
+{
+    if (an != bn)
+        return false;
+    for (size_t i = 0; i < an; i++)
+        if (fold((unsigned char)a[i]) != fold((unsigned char)b[i]))
+            return false;
+    return true;
 }
 
 /* ---- key sets ------------------------------------------------------------ */
@@ -48,7 +64,7 @@ bool json_keyset_init(json_keyset *ks, const char *const *names, const size_t *l
             return false;
         }
         for (size_t i = 0; i < lens[k]; i++)
-            s[i] = (char)lower((unsigned char)names[k][i]);
+            s[i] = (char)fold((unsigned char)names[k][i]);
         s[lens[k]] = '\0';
         ks->names[ks->n] = s;
         ks->lens[ks->n++] = lens[k];
@@ -79,7 +95,7 @@ bool json_keyset_has(const json_keyset *ks, const char *key, size_t n)
         if (ks->lens[k] != n)
             continue;
         size_t i = 0;
-        while (i < n && lower((unsigned char)key[i]) == (unsigned char)ks->names[k][i])
+        while (i < n && fold((unsigned char)key[i]) == (unsigned char)ks->names[k][i])
             i++;
         if (i == n)
             return true;
@@ -163,6 +179,21 @@ static bool scan_string(const char *s, size_t len, size_t *k, bool *escaped)
     size_t i = *k + 1;
     *escaped = false;
     for (;;) {
+#if defined(__SSE2__)
+        /* Strings are most of a line: 16 bytes a step to the next quote or
+         * backslash. */
+        const __m128i quote = _mm_set1_epi8('"'), bsl = _mm_set1_epi8('\\');
+        while (i + 16 <= len) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            unsigned m = (unsigned)_mm_movemask_epi8(
+                _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bsl)));
+            if (m != 0) {
+                i += (size_t)__builtin_ctz(m);
+                break;
+            }
+            i += 16;
+        }
+#endif
         while (i < len && s[i] != '"' && s[i] != '\\')
             i++;
         if (i >= len)
@@ -560,13 +591,23 @@ static void write_changed(rewriter *rw, const char *s, size_t sn, const char *d,
         ss = sk;
         ds = dk;
     }
-    if (rw->style == 0)
-        rw->style = line_style(rw->in, rw->len);
+    /* The style matters only for '/' and non-ASCII; most changes are
+     * addresses and markers, which hold neither. */
+    const char *mid = o + dp;
+    size_t mn = on - (dn - ds) - dp;
+    if (rw->style == 0) {
+        for (size_t i = 0; i < mn; i++) {
+            if (mid[i] == '/' || (unsigned char)mid[i] >= 0x80) {
+                rw->style = line_style(rw->in, rw->len);
+                break;
+            }
+        }
+    }
     char *w = js->out + js->out_len;
     *w++ = '"';
     memcpy(w, s, sp);
     w += sp;
-    w += encode(o + dp, on - (dn - ds) - dp, w, rw->style);
+    w += encode(mid, mn, w, rw->style);
     memcpy(w, s + ss, sn - ss);
     w += sn - ss;
     *w++ = '"';

@@ -31,10 +31,11 @@
  * included), as Sentry's own scrubber writes it. */
 #define JSON_FILTERED "\"[Filtered]\""
 
-/* A set of object keys matched without regard to ASCII case ("Password"
- * is "password").  Names are compared whole, after decoding. */
+/* A set of object keys matched without regard to ASCII case, and with '-'
+ * and '_' the same ("Set-Cookie" is "set_cookie"; "X-Api-Key" is
+ * "x_api_key").  Names are compared whole, after decoding. */
 typedef struct json_keyset {
-    char **names;    /* lower case; names[k] is lens[k] bytes, NUL after */
+    char **names;    /* folded so; names[k] is lens[k] bytes, NUL after */
     size_t *lens;
     size_t n;
     uint64_t by_len; /* bit L set when a name of length L (< 64) is in the set */
@@ -52,6 +53,10 @@ bool json_keyset_init(json_keyset *ks, const char *const *names, const size_t *l
 /* Frees what json_keyset_init allocated and empties *ks.  Accepts an
  * empty set. */
 void json_keyset_free(json_keyset *ks);
+
+/* Are a[0, an) and b[0, bn) the same key for a set?  This function can't
+ * fail. */
+bool json_key_same(const char *a, size_t an, const char *b, size_t bn);
 
 /* Is key[0, n) in the set?  This function can't fail. */
 bool json_keyset_has(const json_keyset *ks, const char *key, size_t n);

@@ -12,6 +12,14 @@
  * "message-id" whose <...@...> is no e-mail address).  Whatever stops the
  * text path (a drop-line rule, a failing rule, no memory) stops the line:
  * its result is the text path's, for the whole line, as in text.
+ *
+ * Addresses are masked as the strings read once decoded, which is what
+ * every program that reads JSON sees.  Read as plain bytes, an escape's hex
+ * digits can join the text after them into an address the strings do not
+ * hold ("\u0001::ffff:198.51.100.0", decoded a control byte and a masked
+ * IPv4-mapped address, reads as 1::ffff:c633:6400).  Masking that reading
+ * too would break the escape and the line's JSON, and hide no data: the
+ * digits are the escape's.  So it is left alone, by decision.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -76,26 +84,21 @@ ls_status scrub_json(ls_worker *w, const char *in, size_t len, const char **out,
     const ls_policy *p = w->policy;
     json_ctx c = {.w = w};
     int stop = 0;
-    switch (json_rewrite(&w->js, in, len, p->sensitive.n > 0 ? &p->sensitive : NULL, on_string,
-                         &c, &stop)) {
+    json_result r = json_rewrite(&w->js, in, len, p->sensitive.n > 0 ? &p->sensitive : NULL,
+                                 on_string, &c, &stop);
+    w->ctx_len = 0;
+    switch (r) {
     case JSON_SAME:
-        w->ctx_len = 0;
-        w->rec.parsed = true;
-        *out = in;
-        *out_len = len;
-        return LS_OK;
     case JSON_CHANGED:
-        w->ctx_len = 0;
         w->rec.parsed = true;
-        *out = w->js.out;
-        *out_len = w->js.out_len;
+        *out = r == JSON_SAME ? in : w->js.out;
+        *out_len = r == JSON_SAME ? len : w->js.out_len;
         return LS_OK;
     case JSON_INVALID:
         if (!blank(in, len))
             w->count.unparsed++;
         return scrub_text(w, in, len, out, out_len);
     case JSON_STOPPED:
-        w->ctx_len = 0;
         if (stop == STOP_DROP)
             return LS_DROPPED; /* counted by scrub_text */
         if (stop == STOP_NOMEM && c.marker_len == 0)
@@ -104,7 +107,6 @@ ls_status scrub_json(ls_worker *w, const char *in, size_t len, const char **out,
         *out_len = c.marker_len;
         return stop == STOP_NOMEM ? LS_ERR_NOMEM : LS_OK;
     case JSON_NOMEM:
-        w->ctx_len = 0;
         break;
     }
     return scrub_nomem(w, out, out_len);

@@ -6,7 +6,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-TARGETS="ipscan policy scrub reader"
+TARGETS="ipscan policy scrub reader json"
 
 shopt -s nullglob
 for target in $TARGETS; do

@@ -528,6 +528,8 @@ typedef struct rewriter {
 static bool out_put(rewriter *rw, const char *src, size_t n)
 {
     json_scratch *js = rw->js;
+    if (n == 0)
+        return true; /* js->out may not exist yet */
     if (n > SIZE_MAX - js->out_len || !grow(&js->out, &js->out_cap, js->out_len + n))
         return false;
     memcpy(js->out + js->out_len, src, n);

@@ -1,6 +1,7 @@
-/* gen-log.c - deterministic generator of nginx "combined" access log lines.
+/* gen-log.c - deterministic generator of nginx "combined" access log lines,
+ * or of the JSON lines an application behind that nginx would log.
  *
- * Usage: gen-log [-n LINES] [-s SEED]      (defaults: 1000000 lines, seed 1)
+ * Usage: gen-log [-n LINES] [-s SEED] [--json]   (defaults: 1000000 lines, seed 1)
  *
  * Writes LINES lines to stdout in nginx's default "combined" format:
  *
@@ -24,6 +25,16 @@
  * bytes, on any machine and compiler - which is why no expression below
  * draws two random numbers where C leaves the order open (function
  * arguments, initialiser lists). A shorter run is a prefix of a longer one.
+ *
+ * With --json the same traffic is written as an application's JSON log
+ * lines (see emit_json): one object per request with the request's fields,
+ * a request id, a duration, and in some lines a logged-in user's e-mail
+ * address and name, a session id, request headers with credentials, an
+ * error with the client's address in its message, or the hops of a load
+ * balancer in an array. Two services write them: one escapes '/' as "\/"
+ * (PHP's json_encode), the other writes non-ASCII as "\u00e9" (Python's
+ * json.dumps). The nginx output is the same with and without the option's
+ * code: its random numbers are drawn only in JSON mode.
  *
  * Speed matters (the benchmark should not wait for its input): lines are built
  * straight into a 1 MiB buffer that is written with fwrite when nearly full.
@@ -749,11 +760,217 @@ static void new_session(struct session *s)
     }
 }
 
+/* ---- JSON mode -------------------------------------------------------------- */
+
+static int json_mode;
+
+/* s[0, n) as a JSON string body: '"', '\\' and control bytes escaped, '/'
+ * too when `slash` (PHP style). */
+static void sb_json(struct sb *b, const char *s, size_t n, int slash)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\' || (slash && c == '/')) {
+            sb_chr(b, '\\');
+            sb_chr(b, (char)c);
+        } else if (c < 0x20) {
+            sb_str(b, "\\u00");
+            sb_chr(b, hexdig[c >> 4]);
+            sb_chr(b, hexdig[c & 15]);
+        } else {
+            sb_chr(b, (char)c);
+        }
+    }
+}
+
+static void sb_jkey(struct sb *b, const char *key)
+{
+    sb_chr(b, ',');
+    sb_chr(b, '"');
+    sb_str(b, key);
+    sb_str(b, "\":");
+}
+
+static void sb_jstr(struct sb *b, const char *key, const char *s, size_t n, int slash)
+{
+    sb_jkey(b, key);
+    sb_chr(b, '"');
+    sb_json(b, s, n, slash);
+    sb_chr(b, '"');
+}
+
+/* People who log in: their names (some with non-ASCII letters, written
+ * as escapes by the Python service and raw by the PHP one) and mail
+ * domains. */
+static const struct {
+    const char *ascii, *utf8, *u_escaped;
+} people[] = {
+    {"anna", "Anna Schmidt", "Anna Schmidt"},
+    {"jose", "José García", "Jos\\u00e9 Garc\\u00eda"},
+    {"joerg", "Jörg Müller", "J\\u00f6rg M\\u00fcller"},
+    {"lea", "Léa Dubois", "L\\u00e9a Dubois"},
+    {"tom", "Tom Baker", "Tom Baker"},
+    {"zoe", "Zoë Clark", "Zo\\u00eb Clark"},
+    {"mehmet", "Mehmet Yılmaz", "Mehmet Y\\u0131lmaz"},
+    {"sven", "Sven Ødegaard", "Sven \\u00d8degaard"},
+};
+static const char *const mail_domains[] = {"example.com", "mail.example.net", "example.de",
+                                           "posteo.example", "web.example.org"};
+static const char *const loggers[] = {"http", "app.checkout", "app.auth", "app.search",
+                                      "app.api"};
+
+/* The timestamp "2026-11-23T06:25:00.123Z" of Unix millisecond ms. */
+static void sb_iso_ms(struct sb *b, int64_t ms)
+{
+    int64_t t = ms / 1000, y;
+    unsigned sod = (unsigned)(t % 86400), m, d;
+    civil_from_days(t / 86400, &y, &m, &d);
+    sb_uint(b, (uint64_t)y);
+    sb_chr(b, '-');
+    sb_2d(b, m);
+    sb_chr(b, '-');
+    sb_2d(b, d);
+    sb_chr(b, 'T');
+    sb_2d(b, sod / 3600);
+    sb_chr(b, ':');
+    sb_2d(b, sod / 60 % 60);
+    sb_chr(b, ':');
+    sb_2d(b, sod % 60);
+    sb_chr(b, '.');
+    sb_chr(b, (char)('0' + ms % 1000 / 100));
+    sb_2d(b, (unsigned)(ms % 100));
+    sb_chr(b, 'Z');
+}
+
+static int64_t now_ms;
+
+/* One request as the application logs it: the facts emit_line worked out
+ * (request line parts, status, size, referrer, user agent, client) and a
+ * few things only the application knows. */
+static void emit_json(struct sb *o, struct session *s, const char *method, const char *path,
+                      size_t path_len, const char *proto, unsigned status, unsigned size,
+                      const char *ref, size_t ref_len, const char *ua, int raw_request)
+{
+    /* The API clients talk to the PHP service, the rest to the Python one. */
+    int php = s->c.type == C_API;
+    int err = status >= 500 || (status == 401 && chance(500));
+    sb_str(o, "{\"ts\":\"");
+    sb_iso_ms(o, now_ms);
+    sb_str(o, "\",\"level\":\"");
+    sb_str(o, err ? "error" : status >= 400 ? "warning" : "info");
+    sb_chr(o, '"');
+    const char *lg = loggers[rnd(COUNT(loggers))];
+    sb_jstr(o, "logger", lg, strlen(lg), 0);
+    sb_jkey(o, "msg");
+    sb_chr(o, '"');
+    if (raw_request) {
+        sb_str(o, "bad request");
+    } else {
+        sb_str(o, method);
+        sb_chr(o, ' ');
+        sb_json(o, path, path_len > 80 ? 80 : path_len, php);
+        sb_chr(o, ' ');
+        sb_uint(o, status);
+    }
+    sb_chr(o, '"');
+    sb_jstr(o, "remote_addr", s->via_lb ? s->lb : s->c.addr,
+            s->via_lb ? strlen(s->lb) : s->c.alen, 0);
+    if (s->via_lb) {
+        /* The hops the balancer saw, as an array. */
+        sb_jkey(o, "forwarded_for");
+        sb_str(o, "[\"");
+        sb_mem(o, s->c.addr, s->c.alen);
+        sb_str(o, "\",\"");
+        sb_str(o, s->lb);
+        sb_str(o, "\"]");
+    }
+    if (!raw_request) {
+        sb_jstr(o, "method", method, strlen(method), 0);
+        sb_jstr(o, "path", path, path_len, php);
+        sb_jstr(o, "protocol", proto, strlen(proto), php);
+    }
+    sb_jkey(o, "status");
+    sb_uint(o, status);
+    sb_jkey(o, "bytes");
+    sb_uint(o, size);
+    sb_jkey(o, "duration_ms");
+    sb_uint(o, rnd(900));
+    sb_chr(o, '.');
+    sb_uint(o, 100 + rnd(900));
+    sb_jstr(o, "referrer", ref, ref_len, php);
+    sb_jstr(o, "user_agent", ua, strlen(ua), php);
+    sb_jkey(o, "request_id");
+    sb_chr(o, '"');
+    sb_randhex(o, 16);
+    sb_randhex(o, 16);
+    sb_chr(o, '"');
+    if (s->c.type == C_BROWSER && chance(250)) {
+        /* A logged-in user: id, e-mail address, name, and the session. */
+        unsigned k = rnd(COUNT(people));
+        sb_jkey(o, "user");
+        sb_str(o, "{\"id\":");
+        sb_uint(o, 1000 + (uint64_t)(s->c.addr[0] * 977 + s->c.alen * 31 + k) % 90000);
+        sb_str(o, ",\"email\":\"");
+        sb_str(o, people[k].ascii);
+        sb_chr(o, '.');
+        sb_alnum(o, 3);
+        sb_chr(o, '@');
+        sb_str(o, mail_domains[rnd(COUNT(mail_domains))]);
+        sb_str(o, "\",\"name\":\"");
+        sb_str(o, php ? people[k].utf8 : people[k].u_escaped);
+        sb_str(o, "\",\"admin\":");
+        sb_str(o, chance(50) ? "true" : "false");
+        sb_chr(o, '}');
+        sb_jkey(o, "session");
+        sb_chr(o, '"');
+        sb_alnum(o, 26);
+        sb_chr(o, '"');
+    }
+    if (s->c.type == C_API && chance(300)) {
+        /* The request headers, credentials included. */
+        sb_jkey(o, "headers");
+        sb_str(o, "{\"Authorization\":\"Bearer eyJhbGciOiJIUzI1NiJ9.");
+        sb_alnum(o, 24);
+        sb_chr(o, '.');
+        sb_alnum(o, 22);
+        sb_str(o, "\",\"Accept\":\"application\\/json\",\"X-Api-Key\":\"");
+        sb_alnum(o, 32);
+        sb_str(o, "\"}");
+    }
+    if (err) {
+        /* An error, with the client in its message (people log them so). */
+        sb_jkey(o, "error");
+        sb_str(o, "{\"type\":\"");
+        sb_str(o, status == 401 ? "AuthenticationFailed" : "UpstreamTimeout");
+        sb_str(o, "\",\"message\":\"");
+        if (status == 401) {
+            sb_str(o, "login failed for ");
+            sb_str(o, people[rnd(COUNT(people))].ascii);
+            sb_str(o, "@example.com from ");
+        } else {
+            sb_str(o, "upstream 10.0.3.");
+            sb_uint(o, 1 + rnd(200));
+            sb_str(o, ":8080 timed out for client ");
+        }
+        sb_mem(o, s->c.addr, s->c.alen);
+        sb_str(o, "\",\"retry\":");
+        sb_str(o, chance(500) ? "true" : "false");
+        sb_str(o, ",\"trace\":[\"app");
+        sb_str(o, php ? "\\/src\\/Http\\/Kernel.php:142" : "/handlers.py:88");
+        sb_str(o, "\",\"app");
+        sb_str(o, php ? "\\/src\\/Controller.php:57" : "/views.py:213");
+        sb_str(o, "\"]}");
+    }
+    sb_str(o, "}\n");
+}
+
 /* ---- one line ------------------------------------------------------------- */
 
 /* Longest line emit_line can produce is well under this (UA <= 220, URL <=
- * 320, referrer <= 340, addresses and fixed parts < 200). */
-enum { LINE_ROOM = 2048, OBUF_SIZE = 1 << 20 };
+ * 320, referrer <= 340, addresses and fixed parts < 200; in JSON mode URL
+ * and referrer twice, each '/' escaped, and the user, headers and error
+ * objects < 600). */
+enum { LINE_ROOM = 4096, OBUF_SIZE = 1 << 20 };
 static char obuf[OBUF_SIZE];
 
 static unsigned body_size(unsigned base, unsigned spread)
@@ -934,6 +1151,19 @@ static void emit_line(struct sb *o, struct session *s)
         break;
     }
 
+    if (json_mode) {
+        char rb[600];
+        struct sb r = {rb, 0};
+        switch (ref_mode) {
+        case 1: sb_mem(&r, s->ref, s->ref_len); break;
+        case 2: sb_str(&r, SITE); sb_mem(&r, s->page, s->page_len); break;
+        case 3: sb_str(&r, ref_lit); break;
+        default: sb_chr(&r, '-');
+        }
+        emit_json(o, s, method, path, p.n, proto, status, size, rb, r.n, ua, raw_request);
+        goto page;
+    }
+
     /* $remote_addr - $remote_user [$time_local] */
     if (s->via_lb)
         sb_str(o, s->lb);
@@ -999,6 +1229,7 @@ static void emit_line(struct sb *o, struct session *s)
     }
     sb_chr(o, '\n');
 
+page:
     if (new_page && p.n < sizeof s->page) {
         memcpy(s->page, path, p.n);
         s->page_len = p.n;
@@ -1009,8 +1240,9 @@ static void emit_line(struct sb *o, struct session *s)
 
 static void usage(FILE *f)
 {
-    fputs("usage: gen-log [-n LINES] [-s SEED]\n"
-          "Write LINES (default 1000000) deterministic nginx combined log lines to stdout.\n",
+    fputs("usage: gen-log [-n LINES] [-s SEED] [--json]\n"
+          "Write LINES (default 1000000) deterministic nginx combined log lines to stdout,\n"
+          "or with --json the JSON lines of the application behind that nginx.\n",
           f);
 }
 
@@ -1048,6 +1280,8 @@ int main(int argc, char **argv)
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
             return 0;
+        } else if (strcmp(a, "--json") == 0) {
+            json_mode = 1;
         } else if (a[0] == '-' && (a[1] == 'n' || a[1] == 's')) {
             /* "-n 100" or "-n100" */
             const char *val = a[2] ? a + 2 : i + 1 < argc ? argv[++i] : NULL;
@@ -1076,6 +1310,7 @@ int main(int argc, char **argv)
     for (uint64_t n = 0; n < lines; n++) {
         ms += rnd(41);
         update_stamp(ms / 1000);
+        now_ms = ms;
         struct session *s = &sessions[rnd(N_SESSIONS)];
         if (s->left <= 0)
             new_session(s);

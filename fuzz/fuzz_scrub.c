@@ -1,5 +1,8 @@
 /* fuzz_scrub.c -- libFuzzer target for ls_scrub with the built-in default
- * policy (the IP engine followed by the shipped rule packs).
+ * policy (the IP engine followed by the shipped rule packs), on the text
+ * path: every policy here reads lines as -f text.  The JSON path, which
+ * -f auto takes for lines that start with '{', has fuzz_json.c, with the
+ * block sweep in -f auto.
  *
  * The input is scrubbed as one line, then split at '\n' and scrubbed line by
  * line.  For every call it checks:
@@ -76,6 +79,7 @@ static void setup(void)
         abort();
     }
     CHECK(ls_policy_rule_count(def_policy) > 0);
+    CHECK(ls_policy_set_format(def_policy, "text") == LS_OK);
     CHECK(ls_policy_ipv4_prefix(def_policy) == LS_DEFAULT_IPV4_PREFIX);
     CHECK(ls_policy_ipv6_prefix(def_policy) == LS_DEFAULT_IPV6_PREFIX);
     CHECK(!ls_policy_needs_key(def_policy));
@@ -83,11 +87,13 @@ static void setup(void)
     CHECK(def_worker != NULL);
     ip_policy = ls_policy_new();
     CHECK(ip_policy != NULL);
+    CHECK(ls_policy_set_format(ip_policy, "text") == LS_OK);
     ip_worker = ls_worker_new(ip_policy);
     CHECK(ip_worker != NULL);
     CHECK(rules_scratch_init(&scratch, def_policy->rules, def_policy->nrules));
     kp_policy = ls_policy_new();
     CHECK(kp_policy != NULL);
+    CHECK(ls_policy_set_format(kp_policy, "text") == LS_OK);
     CHECK(ls_policy_set_prefixes(kp_policy, 20, 52) == LS_OK);
     CHECK(ls_policy_set_keep_private(kp_policy, true) == LS_OK);
     const ls_policy *blk_policy[3] = {ip_policy, kp_policy, def_policy};

@@ -273,7 +273,8 @@ LS_API uint64_t ls_worker_rule_hits(const ls_worker *w, size_t i);
 
 /* Asks the worker to report each rule match of the following ls_scrub calls:
  * fn(arg, rule name, start, end, rejected) with offsets into the text that
- * rule saw (after the IP engine and earlier rules); `rejected` when the
+ * rule saw (after the IP engine and earlier rules; in a JSON line, one
+ * decoded string, a member's value as "KEY":"VALUE"); `rejected` when the
  * validator said no.  NULL turns it off.  fn runs in the thread calling
  * ls_scrub, inside it; `rule` is the policy's rule name (valid as
  * ls_policy_rule_name's).  [worker] */

@@ -815,6 +815,32 @@ expect_out_str ''
 expect_err_has "$T/fmt.yaml:2:9: format: expected auto"
 t_end
 
+t_begin "policy json.sensitive_keys: a bad entry is FILE:LINE:COL, exit 78"
+printf 'version: 1\njson:\n  sensitive_keys: [token, Token]\n' >"$T/keys.yaml"
+ls_run -c "$T/keys.yaml" "$T/f.log"
+expect_rc 78
+expect_out_str ''
+expect_err_has "$T/keys.yaml:3:27: json.sensitive_keys: \"Token\" is listed twice"
+t_end
+
+t_begin "-f json: JSON lines rewritten, a line that is not JSON scrubbed as text and counted"
+printf '{"ip":"192.0.2.5","password":"p","n":[1,true,null]}\nnot json 192.0.2.6\n' >"$T/j.log"
+ls_run -f json --stats "$T/j.log"
+expect_rc 0
+expect_out_str '{"ip":"192.0.2.0","password":"[Filtered]","n":[1,true,null]}\nnot json 192.0.2.0\n'
+expect_err_has " unparsed=1 "
+t_end
+
+t_begin "-f auto (the default) reads '{' lines as JSON; --no-rules keeps sensitive keys as they are"
+printf '{"ip":"192.0.2.5","password":"p"}\n' >"$T/j2.log"
+ls_run "$T/j2.log"
+expect_rc 0
+expect_out_str '{"ip":"192.0.2.0","password":"[Filtered]"}\n'
+ls_run --no-rules "$T/j2.log"
+expect_rc 0
+expect_out_str '{"ip":"192.0.2.0","password":"p"}\n'
+t_end
+
 # ------------------------------------------------------------- progress ---
 if command -v script >/dev/null; then
     # script(1) gives logscrub a terminal as stderr; the input pauses a

@@ -6,7 +6,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-TARGETS="ipscan policy scrub reader weblog"
+TARGETS="ipscan policy scrub reader weblog json"
 
 shopt -s nullglob
 for target in $TARGETS; do

@@ -779,6 +779,54 @@ static ls_status read_fields(ydoc *d, yaml_node_t *map)
     return LS_OK;
 }
 
+/* json: { sensitive_keys: [NAME, ...] }: the list replaces the built-in
+ * one (an empty list turns the replacing off).  Names are compared as
+ * json_key_same does, so two that differ only in case are one twice. */
+static ls_status read_json(ydoc *d, yaml_node_t *map)
+{
+    static const char *const keys[] = {"sensitive_keys", NULL};
+    yaml_node_t *v[1];
+    ls_status rc = read_map(d, map, "json", keys, v);
+    if (rc || v[0] == NULL)
+        return rc;
+    if ((rc = want_seq(d, v[0], "json.sensitive_keys")))
+        return rc;
+    size_t n = (size_t)(v[0]->data.sequence.items.top - v[0]->data.sequence.items.start), k = 0;
+    const char **names = calloc(n ? n : 1, sizeof *names);
+    size_t *lens = calloc(n ? n : 1, sizeof *lens);
+    if (names == NULL || lens == NULL) {
+        rc = LS_ERR_NOMEM;
+        goto done;
+    }
+    SEQ_EACH(d, v[0], it)
+    {
+        yaml_node_t *e = node(d, *it);
+        if ((rc = want_scalar(d, e, "json.sensitive_keys")))
+            goto done;
+        if (e->data.scalar.length == 0) {
+            rc = fail_node(d, e, "json.sensitive_keys: a key name must not be empty");
+            goto done;
+        }
+        names[k] = (const char *)e->data.scalar.value;
+        lens[k] = e->data.scalar.length;
+        for (size_t j = 0; j < k; j++) {
+            if (json_key_same(names[j], lens[j], names[k], lens[k])) {
+                rc = fail_node(d, e, "json.sensitive_keys: \"%.*s\" is listed twice",
+                               (int)(lens[k] > 60 ? 60 : lens[k]), names[k]);
+                goto done;
+            }
+        }
+        k++;
+    }
+    json_keyset_free(&d->p->sensitive);
+    if (!json_keyset_init(&d->p->sensitive, names, lens, n))
+        rc = LS_ERR_NOMEM;
+done:
+    free(names);
+    free(lens);
+    return rc;
+}
+
 /* "203.0.113.0/24" or "2001:db8::/32". */
 /* format: NAME (see formats/detect.h). */
 static ls_status read_format(ydoc *d, yaml_node_t *n)
@@ -940,8 +988,8 @@ static ls_status read_rules_section(ydoc *d, loader *L, yaml_node_t *map)
 static ls_status load_policy_doc(ls_policy *p, ydoc *d)
 {
     static const char *const keys[] = {"version", "ip",     "pseudonym", "time", "rules",
-                                       "abuse",   "format", "fields",    NULL};
-    yaml_node_t *root = yaml_document_get_root_node(&d->doc), *v[8];
+                                       "abuse",   "format", "fields",    "json", NULL};
+    yaml_node_t *root = yaml_document_get_root_node(&d->doc), *v[9];
     loader L = {.p = p};
     ls_status rc;
     if ((rc = read_map(d, root, "policy", keys, v)) || (rc = check_version(d, root, v[0])))
@@ -952,6 +1000,7 @@ static ls_status load_policy_doc(ls_policy *p, ydoc *d)
     if ((v[1] && (rc = read_ip(d, v[1]))) || (v[2] && (rc = read_pseudonym(d, v[2]))) ||
         (v[3] && (rc = read_time(d, v[3]))) || (v[5] && (rc = read_abuse(d, v[5]))) ||
         (v[6] && (rc = read_format(d, v[6]))) || (v[7] && (rc = read_fields(d, v[7]))) ||
+        (v[8] && (rc = read_json(d, v[8]))) ||
         (v[4] && (rc = read_rules_section(d, &L, v[4])))) {
         for (size_t k = 0; k < L.nrules; k++)
             rule_free(&L.rules[k]);
@@ -1027,6 +1076,8 @@ ls_status ls_policy_drop_rules(ls_policy *p)
     p->fields.off = true; /* addresses only: no field actions either */
     pf_free(p->matcher);
     p->matcher = NULL;
+    /* Addresses only: sensitive keys are rules of a kind, and go too. */
+    json_keyset_free(&p->sensitive);
     return LS_OK;
 }
 
@@ -1121,6 +1172,7 @@ void policy_free_contents(ls_policy *p)
     free(p->abuse.retained_list);
     free(p->abuse.allow);
     free(p->abuse.allow_len);
+    json_keyset_free(&p->sensitive);
 }
 
 /* Writes text for a message: examples are policy text, not log content, so

@@ -9,6 +9,7 @@
 
 #include <stdatomic.h>
 
+#include "formats/json.h"
 #include "ip/ipaddr.h"
 #include "logscrub.h"
 #include "key/pseudonym.h"
@@ -58,6 +59,7 @@ struct ls_policy {
     uint8_t time_precision;   /* time.precision: enum time_precision */
     field_actions fields;     /* fields: what happens to access-log fields */
     uint8_t format;           /* rec_format of every line, or FMT_AUTO */
+    json_keyset sensitive;    /* json.sensitive_keys: values replaced whole */
     rule *rules;
     size_t nrules;
     struct pf_matcher *matcher; /* all rules' prefilter literals in one matcher */

@@ -61,6 +61,18 @@ ls_policy *ls_policy_new(void)
     p->rotate_seconds = 86400;
     p->format = FMT_AUTO;
     p->fields.off = true; /* until a policy file is loaded: addresses only */
+    /* JSON values of these keys are secrets whatever the rules say: on by
+     * default, like the rules, so that no configuration is safe. */
+    size_t n = 0, lens[32];
+    while (json_default_sensitive_keys[n] && n < sizeof lens / sizeof lens[0]) {
+        lens[n] = strlen(json_default_sensitive_keys[n]);
+        n++;
+    }
+    if (!json_keyset_init(&p->sensitive, json_default_sensitive_keys, lens, n)) {
+        free(p->users);
+        free(p);
+        return NULL;
+    }
     return p;
 }
 
@@ -137,13 +149,15 @@ void ls_worker_free(ls_worker *w)
     free(w->blk);
     free(w->hits_saved);
     free(w->fline);
+    json_scratch_free(&w->js);
+    free(w->ctx);
     free(w);
 }
 
-/* Grows *buf (capacity *cap) to hold at least `need` bytes, keeping its
- * content.  On failure the buffer is unchanged and false is returned. */
-static bool grow(char **buf, size_t *cap, size_t need)
+bool scrub_grow(char **buf, size_t *cap, size_t need)
 {
+    if (need <= *cap && *buf != NULL)
+        return true;
     size_t c = *cap ? *cap : 256;
     while (c < need) {
         if (c > SIZE_MAX / 2)
@@ -165,7 +179,7 @@ static inline bool reserve(ls_worker *w, size_t need)
 {
     if (need <= w->cap)
         return true;
-    if (!grow(&w->buf, &w->cap, need))
+    if (!scrub_grow(&w->buf, &w->cap, need))
         return false;
     w->bufs[w->cur] = w->buf;
     w->caps[w->cur] = w->cap;
@@ -176,7 +190,7 @@ static inline bool reserve(ls_worker *w, size_t need)
  * afterwards even for need == 0, so that w->blk + o is never NULL + 0. */
 static inline bool reserve_blk(ls_worker *w, size_t need)
 {
-    return (need <= w->blk_cap && w->blk != NULL) || grow(&w->blk, &w->blk_cap, need);
+    return (need <= w->blk_cap && w->blk != NULL) || scrub_grow(&w->blk, &w->blk_cap, need);
 }
 
 /* Switches to the other IP-pass buffer, so the output of the previous
@@ -359,12 +373,58 @@ static void explain_rule(void *arg, size_t rule_index, size_t start, size_t end,
     w->explain(w->explain_arg, w->policy->rules[rule_index].name, start, end, rejected);
 }
 
+ls_status scrub_nomem(ls_worker *w, const char **out, size_t *out_len)
+{
+    w->count.fail_closed++;
+    *out = nomem_marker;
+    *out_len = sizeof nomem_marker - 1;
+    return LS_ERR_NOMEM;
+}
+
+/* The marker of a failed ip_passes (ps != PASSES_OK), counted. */
+static ls_status passes_failed(ls_worker *w, enum passes ps, const char **out, size_t *out_len)
+{
+    if (ps == PASSES_NOMEM)
+        return scrub_nomem(w, out, out_len);
+    w->count.fail_closed++;
+    *out = unsettled_marker;
+    *out_len = sizeof unsettled_marker - 1;
+    return LS_OK;
+}
+
+/* Where the value's new text is in the rules' output r[0, rlen) over
+ * w->ctx ("KEY":"VALUE"): after the key's part, before the closing quote.
+ * False when the key's part did not survive. */
+static bool member_value(const ls_worker *w, const char **r, size_t *rlen)
+{
+    size_t c = w->ctx_len;
+    if (*rlen < c || memcmp(*r, w->ctx, c) != 0)
+        return false;
+    *r += c;
+    *rlen -= c;
+    if (*rlen > 0 && (*r)[*rlen - 1] == '"')
+        (*rlen)--; /* a rule may have taken it, which changes nothing */
+    return true;
+}
+
+static const char filtered[] = "[Filtered]";
+
 ls_status scrub_text(ls_worker *w, const char *in, size_t len, const char **out,
                      size_t *out_len)
 {
+    size_t c = w->ctx_len;
+    w->ctx_len = 0;
+    ls_status st = scrub_member(w, in, len, out, out_len);
+    w->ctx_len = c;
+    return st;
+}
+
+ls_status scrub_member(ls_worker *w, const char *in, size_t len, const char **out,
+                       size_t *out_len)
+{
     const ls_policy *p = w->policy;
-    const char *t;
-    size_t tlen, bad;
+    const char *t, *rt;
+    size_t tlen, rlen, bad;
     enum passes ps;
 
     w->ndone = 0;
@@ -374,16 +434,35 @@ ls_status scrub_text(ls_worker *w, const char *in, size_t len, const char **out,
      * address can make text next to it an address ("::3.0::3.0.3.1" ->
      * "::3.::"): ip_passes scans again until nothing that matters changes. */
     if ((ps = ip_passes(w, in, len, false, &t, &tlen)) != PASSES_OK)
-        goto passes_failed;
+        goto passes;
     *out = t;
     *out_len = tlen;
     if (p->nrules == 0)
         return LS_OK;
-    switch (rules_apply(p->rules, p->nrules, p->matcher, &w->rs, p->key, t, tlen, out, out_len,
+    rt = t;
+    rlen = tlen;
+    if (w->ctx_len > 0) {
+        /* The key's part is in w->ctx already; the value goes after it. */
+        if (tlen > SIZE_MAX - w->ctx_len - 1 ||
+            !scrub_grow(&w->ctx, &w->ctx_cap, w->ctx_len + tlen + 1))
+            goto nomem;
+        memcpy(w->ctx + w->ctx_len, t, tlen);
+        w->ctx[w->ctx_len + tlen] = '"';
+        rt = w->ctx;
+        rlen = w->ctx_len + tlen + 1;
+    }
+    switch (rules_apply(p->rules, p->nrules, p->matcher, &w->rs, p->key, rt, rlen, out, out_len,
                         &bad, w->explain ? explain_rule : NULL, w)) {
     case RULES_SAME:
+        *out = t;
+        *out_len = tlen;
         return LS_OK;
     case RULES_CHANGED:
+        if (w->ctx_len > 0 && !member_value(w, out, out_len)) {
+            *out = filtered;
+            *out_len = sizeof filtered - 1;
+            return LS_OK;
+        }
         /* A rewrite can turn its neighbours into an address the first pass
          * rightly skipped ("0301234567::5077" -> "[phone]::5077"): IP passes
          * over the new text.  Their output goes to w->buf, free again since
@@ -391,7 +470,7 @@ ls_status scrub_text(ls_worker *w, const char *in, size_t len, const char **out,
         if (*out == w->buf)
             flip(w); /* cannot happen today: rules write to their own buffers */
         if ((ps = ip_passes(w, *out, *out_len, true, out, out_len)) != PASSES_OK)
-            goto passes_failed;
+            goto passes;
         return LS_OK;
     case RULES_DROP:
         w->count.dropped++;
@@ -406,43 +485,42 @@ failed:
     *out = failed_marker;
     *out_len = sizeof failed_marker - 1;
     return LS_OK;
-passes_failed:
-    if (ps == PASSES_NOMEM)
-        goto nomem;
-    w->count.fail_closed++;
-    *out = unsettled_marker;
-    *out_len = sizeof unsettled_marker - 1;
-    return LS_OK;
+passes:
+    return passes_failed(w, ps, out, out_len);
 nomem:
-    w->count.fail_closed++;
-    *out = nomem_marker;
-    *out_len = sizeof nomem_marker - 1;
-    return LS_ERR_NOMEM;
+    return scrub_nomem(w, out, out_len);
 }
 
 /* ls_scrub without counting the line (ls_scrub_lines counts a block's
  * lines at once): picks the line's format and hands it to that format's
- * scrubber.  Every format scrubber covers the whole line with the IP scan,
- * whatever its parser thinks, and a line its parser refuses is scrubbed as
- * text (fail closed). */
+ * scrubber.  Every format scrubber covers all the line's text with the IP
+ * scan, whatever its parser thinks (JSON: every string, keys included; a
+ * number or literal cannot spell an address), and a line its parser
+ * refuses is scrubbed as text (fail closed). */
 static ls_status scrub_one(ls_worker *w, const char *in, size_t len, const char **out,
                            size_t *out_len)
 {
     const ls_policy *p = w->policy;
     record_reset(&w->rec);
-    if (fields_wanted(p)) {
-        rec_format fmt = p->format == FMT_AUTO ? format_detect(in, len) : (rec_format)p->format;
-        const char *t;
-        size_t tlen;
-        if (fields_line(w, fmt, in, len, &t, &tlen) != LS_OK) {
-            w->count.fail_closed++;
-            *out = nomem_marker;
-            *out_len = sizeof nomem_marker - 1;
-            return LS_ERR_NOMEM;
-        }
+    rec_format fmt = p->format == FMT_AUTO ? format_detect(in, len) : (rec_format)p->format;
+    const char *t = in;
+    size_t tlen = len;
+    /* Field actions first (for JSON lines: time.precision only), then the
+     * format's scrubber over the whole line. */
+    if (fields_wanted(p) && fields_line(w, fmt, in, len, &t, &tlen) != LS_OK) {
+        w->count.fail_closed++;
+        *out = nomem_marker;
+        *out_len = sizeof nomem_marker - 1;
+        return LS_ERR_NOMEM;
+    }
+    switch (fmt) {
+    case FMT_JSON:
+    case FMT_SENTRY: /* an event is JSON; its own parser is not built yet */
+        w->rec.format = (uint8_t)fmt;
+        return scrub_json(w, t, tlen, out, out_len);
+    default:
         return scrub_text(w, t, tlen, out, out_len);
     }
-    return scrub_text(w, in, len, out, out_len);
 }
 
 ls_status ls_scrub(ls_worker *w, const char *in, size_t len, const char **out, size_t *out_len)
@@ -511,10 +589,12 @@ static size_t unwind_line(ls_worker *w, const char *in, size_t len, size_t ls, s
     return o - back;
 }
 
-/* The fast path of ls_scrub_lines (no rules, truncation): one ip_scan sweep
- * over the whole block in[0, len).  The output is `in` itself when the block
- * holds no address, w->blk otherwise.  Returns false when out of memory (the
- * counters may then have moved: the caller restores them).
+/* The heart of the fast path of ls_scrub_lines (no rules, truncation): one
+ * ip_scan sweep over the whole lines in[0, len), for lines that are text.
+ * When the lines hold an address, their output is appended to w->blk at
+ * *o_io (which moves past it) and *any is set; otherwise nothing is written
+ * and *any is false.  Returns false when out of memory (the counters may
+ * then have moved: the caller restores them).
  *
  * Why one sweep over many lines gives the per-line results: '\n' is not a
  * separator, hex digit, digit, letter, zone byte, '%' or '\\', so every
@@ -555,9 +635,9 @@ static size_t unwind_line(ls_worker *w, const char *in, size_t len, size_t ls, s
  * scrub_one (with the repeat passes), after which the sweep goes on.  Its
  * start is looked for only then (unwind_line): a look for '\n' at every
  * match would cost more than the rare touchy line. */
-static bool scrub_block(ls_worker *w, const char *in, size_t len, const char **out, size_t *out_len)
+static bool sweep(ls_worker *w, const char *in, size_t len, size_t *o_io, bool *any)
 {
-    size_t from = 0, o = 0;
+    size_t from = 0, o = *o_io;
     ipmatch m;
 
     while (ip_scan(in, len, from, &m)) {
@@ -592,16 +672,85 @@ static bool scrub_block(ls_worker *w, const char *in, size_t len, const char **o
         o += rewrite(w, in, &m, false, w->blk + o);
         from = m.end;
     }
-    if (from == 0) {
-        *out = in; /* no address: nothing to copy */
-        *out_len = len;
-        return true;
-    }
+    *any = from > 0;
+    if (from == 0)
+        return true; /* no address: nothing to copy */
     if (!reserve_blk(w, o + (len - from)))
         return false;
     memcpy(w->blk + o, in + from, len - from);
+    *o_io = o + (len - from);
+    return true;
+}
+
+/* The offset of the first line of in[from, len) (whole lines, `from` at a
+ * line's start) that format_detect calls JSON, or len.  One memchr for
+ * '{' over lines that hold none; each line is looked at once. */
+static size_t next_json_line(const char *in, size_t len, size_t from)
+{
+    const char *brace;
+    while (from < len && (brace = memchr(in + from, '{', len - from)) != NULL) {
+        size_t b = (size_t)(brace - in);
+        const char *nl = memrchr(in + from, '\n', b - from);
+        size_t ls = nl ? (size_t)(nl - in) + 1 : from;
+        if (format_detect(in + ls, b + 1 - ls) == FMT_JSON)
+            return ls;
+        from = (size_t)((const char *)memchr(in + b, '\n', len - b) - in) + 1;
+    }
+    return len;
+}
+
+/* The fast path of ls_scrub_lines (no rules, truncation): the sweep over
+ * in[0, len).  The output is `in` itself when nothing changed, w->blk
+ * otherwise.  Returns false when out of memory.
+ *
+ * With -f auto, JSON lines are taken out of the sweep and given to
+ * scrub_one, whatever they hold.  The sweep alone would mask every address
+ * the raw bytes show (the scanner reads "\u002e" and "\/" escapes), but
+ * it would not count unparsed lines, nor replace the values of sensitive
+ * keys, which apply without rules; and an address whose digits are
+ * written as escapes ("\u0031\u0039\u0032.0.2.1") is seen only once the
+ * string is decoded.  ls_scrub_lines promises what ls_scrub gives, so the
+ * lines ls_scrub would parse as JSON are parsed here too.  Finding them
+ * costs one memchr for '{' per block of plain access-log lines. */
+static bool scrub_block(ls_worker *w, const char *in, size_t len, const char **out, size_t *out_len)
+{
+    size_t j = w->policy->format == FMT_AUTO ? next_json_line(in, len, 0) : len;
+    size_t o = 0, from = 0;
+    bool any;
+    if (j == len) {
+        if (!sweep(w, in, len, &o, &any))
+            return false;
+        *out = any ? w->blk : in;
+        *out_len = any ? o : len;
+        return true;
+    }
+    for (;;) {
+        /* in[from, j) are lines for the sweep, a JSON line starts at j. */
+        if (j > from) {
+            if (!sweep(w, in + from, j - from, &o, &any))
+                return false;
+            if (!any) {
+                if (!reserve_blk(w, o + (j - from)))
+                    return false;
+                memcpy(w->blk + o, in + from, j - from);
+                o += j - from;
+            }
+        }
+        if (j == len)
+            break;
+        size_t end = (size_t)((const char *)memchr(in + j, '\n', len - j) - in);
+        const char *t;
+        size_t tlen;
+        if (scrub_one(w, in + j, end - j, &t, &tlen) != LS_OK || !reserve_blk(w, o + tlen + 1))
+            return false;
+        memcpy(w->blk + o, t, tlen);
+        o += tlen;
+        w->blk[o++] = '\n';
+        from = end + 1;
+        j = next_json_line(in, len, from);
+    }
     *out = w->blk;
-    *out_len = o + (len - from);
+    *out_len = o;
     return true;
 }
 
@@ -647,7 +796,9 @@ ls_status ls_scrub_lines(ls_worker *w, const char *in, size_t len, const char **
     uint64_t unparsed_before = w->unparsed;
     if (p->nrules > 0)
         memcpy(w->hits_saved, w->rs.hits, p->nrules * sizeof *w->hits_saved);
-    bool fast = p->nrules == 0 && !p->ip_pseudonym && !fields_wanted(p);
+    /* The sweep is for text: a block that is all JSON goes line by line. */
+    bool fast = p->nrules == 0 && !p->ip_pseudonym && !fields_wanted(p) && p->format != FMT_JSON &&
+                p->format != FMT_SENTRY;
     if (!(fast ? scrub_block(w, in, len, out, out_len) : scrub_each(w, in, len, out, out_len))) {
         /* Undo the counting, so the caller can hand the lines to ls_scrub
          * one by one (which fails closed line by line). */

@@ -7,6 +7,7 @@
 #define LS_WORKER_H
 
 #include "core/policy.h"
+#include "formats/json.h"
 #include "formats/record.h"
 #include "ip/ipaddr.h"
 #include "logscrub.h"
@@ -30,6 +31,10 @@ struct ls_worker {
     record rec;           /* what the format parser found in the current line */
     char *fline;          /* the line after field actions (fields.c) */
     size_t fline_cap;
+    json_scratch js;      /* the JSON rewriter's buffers */
+    char *ctx;            /* the rules' view of a JSON member: "KEY":"VALUE" */
+    size_t ctx_cap;
+    size_t ctx_len;       /* of the "KEY":" part, 0 for none */
     ls_counters count;
     uint64_t unparsed;    /* LS_COUNT_UNPARSED (not in the frozen ls_counters) */
     ls_explain_fn explain;
@@ -56,5 +61,31 @@ bool fields_wanted(const ls_policy *p);
  * to the text path.  Returns LS_OK or LS_ERR_NOMEM.  fields.c. */
 ls_status fields_line(ls_worker *w, rec_format fmt, const char *in, size_t len, const char **out,
                       size_t *out_len);
+
+/* scrub_text for the value in[0, len) of a JSON member whose key context
+ * w->ctx[0, w->ctx_len) ("KEY":" with its key as scrubbed) was set: the IP
+ * passes see the value alone, the rules see it after its key, quoted, as
+ * they see a JSON line in text ('"tin":"57291046850"': rules look for
+ * their context words before a value).  A rule that changes the key's part
+ * has judged the pair, and the value becomes "[Filtered]".  Explain offsets
+ * are into that view.  With w->ctx_len 0 it is scrub_text. */
+ls_status scrub_member(ls_worker *w, const char *in, size_t len, const char **out,
+                       size_t *out_len);
+
+/* Grows *buf (capacity *cap) to at least `need` bytes, zeroing the new
+ * ones (PCRE2's JIT may read past a text).  On failure nothing changes and
+ * false is returned. */
+bool scrub_grow(char **buf, size_t *cap, size_t need);
+
+/* Puts the out-of-memory marker in *out and counts the fail-closed event;
+ * returns LS_ERR_NOMEM.  For a format scrubber whose own buffers ran out. */
+ls_status scrub_nomem(ls_worker *w, const char **out, size_t *out_len);
+
+/* The JSON path (scrub_json.c): a JSON value rewritten string by string
+ * through scrub_text (member values through scrub_member), sensitive keys'
+ * values replaced; a line that is not JSON goes to scrub_text whole and is
+ * counted as unparsed.  The contract of scrub_text. */
+ls_status scrub_json(ls_worker *w, const char *in, size_t len, const char **out,
+                     size_t *out_len);
 
 #endif /* LS_WORKER_H */

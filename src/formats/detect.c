@@ -46,10 +46,17 @@ const char *format_name(rec_format f)
 
 rec_format format_detect(const char *line, size_t len)
 {
-    /* The first bytes decide; the parser has the last word (a line it
-     * refuses is text).  nginx error logs: "2000/10/10 13:55:36 [";
-     * Apache's: "[Tue Oct 10 "; access logs start with an address or a
-     * host name (vhost-combined). */
+    /* A JSON log line is an object: '{' after optional blanks.  A text line
+     * that starts so ("{main} started") is found out by the parser and
+     * goes to text. */
+    size_t k = 0;
+    while (k < len && (line[k] == ' ' || line[k] == '\t'))
+        k++;
+    if (k < len && line[k] == '{')
+        return FMT_JSON;
+    /* nginx error logs: "2000/10/10 13:55:36 ["; Apache's: "[Tue Oct 10 ";
+     * access logs start with an address or a host name (vhost-combined).
+     * The parser has the last word (a line it refuses is text). */
     const unsigned char *s = (const unsigned char *)line;
     if (len < 8)
         return FMT_TEXT;

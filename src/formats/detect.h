@@ -8,8 +8,9 @@
 
 #include "formats/record.h"
 
-/* The format of line[0, len) (never FMT_AUTO).  Lines no parser claims are
- * FMT_TEXT.  This function can't fail. */
+/* The format of line[0, len) (never FMT_AUTO): FMT_JSON when its first
+ * byte after spaces and tabs is '{'.  Lines no parser claims are FMT_TEXT.
+ * This function can't fail. */
 rec_format format_detect(const char *line, size_t len);
 
 /* The format called name[0, len) in policies and on the command line

@@ -149,6 +149,21 @@ static size_t derive_literal(const char *p, size_t n, char *out, size_t cap)
     return best;
 }
 
+/* Does the pattern use "\G" (a backslash that is not itself escaped,
+ * then G)?  A "\G" inside a class or \Q...\E counts too: saying yes
+ * too often only costs a decoded view its context for that rule. */
+static bool has_escape_g(const char *p, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (p[i] != '\\')
+            continue;
+        if (p[i + 1] == 'G')
+            return true;
+        i++; /* the escaped byte, a backslash included */
+    }
+    return false;
+}
+
 bool rule_add_prefilter(rule *r, const char *lit, size_t len)
 {
     char **pf = realloc(r->pf.lit, (r->pf.n + 1) * sizeof *pf);
@@ -203,6 +218,7 @@ bool rule_compile(rule *r, const char *pattern, size_t len, bool icase, char *er
     }
     r->prescan = r->validator ? prescan_of_validator(r->validator) : (prescan_spec){PS_NONE, 0};
     uint32_t type = 0, unit = 0;
+    r->uses_g = has_escape_g(pattern, len);
     r->required_char = -1;
     if (!icase && !has_flag(pattern, len, 'i') && pcre2_pattern_info(r->re, PCRE2_INFO_LASTCODETYPE, &type) == 0 && type == 1 &&
         pcre2_pattern_info(r->re, PCRE2_INFO_LASTCODEUNIT, &unit) == 0)
@@ -483,18 +499,25 @@ static inline __attribute__((always_inline)) rules_result apply_one(const rule *
     size_t pos = lo, copied = 0;
     bool changed = false;
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+    /* "\G" holds where a match attempt starts, so at lo it would hold as
+     * if a match had ended there ("\G(?!^)" continues a cookie list): a
+     * rule with one sees the text from lo on, where lo is the start,
+     * without the context.  `sub` is where its subject starts. */
+    size_t sub = r->uses_g ? lo : 0;
     while (pos <= len) {
-        int rc = r->jit ? pcre2_jit_match(r->re, (PCRE2_SPTR)t, len, pos, 0, s->md, s->mctx)
-                        : pcre2_match(r->re, (PCRE2_SPTR)t, len, pos, 0, s->md, s->mctx);
+        int rc = r->jit ? pcre2_jit_match(r->re, (PCRE2_SPTR)t + sub, len - sub, pos - sub, 0,
+                                          s->md, s->mctx)
+                        : pcre2_match(r->re, (PCRE2_SPTR)t + sub, len - sub, pos - sub, 0, s->md,
+                                      s->mctx);
         if (rc == PCRE2_ERROR_NOMATCH)
             break;
         if (rc < 0)
             return RULES_FAILED;
-        size_t ms = ov[0], me = ov[1];
+        size_t ms = ov[0] + sub, me = ov[1] + sub;
         size_t vs = ms, ve = me;
         if (r->group_v && (uint32_t)rc > r->group_v && ov[2 * r->group_v] != PCRE2_UNSET) {
-            vs = ov[2 * r->group_v];
-            ve = ov[2 * r->group_v + 1];
+            vs = ov[2 * r->group_v] + sub;
+            ve = ov[2 * r->group_v + 1] + sub;
         }
         if (vs < lo) {
             pos = ms + 1; /* "v" captured inside a lookbehind, in the context */
@@ -643,11 +666,10 @@ static void explain_view(void *arg, size_t rule_index, size_t start, size_t end,
 /* Runs the rules over the decoded view of the token text[start, end)
  * (see query.h): the token decoded, after up to s->ctx bytes of the text
  * before it, so that lookbehinds ("(?<!GET )") see what they see in the
- * line; the subject ends where the token does, at a delimiter.  (So a
- * "\G" meets the token's first byte as if a match had ended there; only
- * cookie-values uses one, after a ';'.)  When the rules rewrite the token,
- * writes it back in its encoding at s->qtok (*new_len bytes).  Returns
- * what rules_apply would. */
+ * line (a rule with "\G" sees no context, see apply_one); the subject
+ * ends where the token does, at a delimiter.  When the rules rewrite the
+ * token, writes it back in its encoding at s->qtok (*new_len bytes).
+ * Returns what rules_apply would. */
 static rules_result apply_view(const rule *rules, size_t n, const struct pf_matcher *pm,
                                rules_scratch *s, const pskey *key, const char *text,
                                size_t start, size_t end, qs_plus plus, size_t *new_len,

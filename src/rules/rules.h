@@ -58,6 +58,7 @@ typedef struct rule {
                          * them, compared without regard to ASCII case */
     bool jit;           /* JIT-compiled: pcre2_jit_match can be used */
     int required_char;  /* PCRE2's last required byte, or -1 */
+    bool uses_g;        /* the pattern has a \G: see apply_one */
     rule_example *examples;
     size_t nexamples;
 } rule;

@@ -973,3 +973,15 @@ Test(rules, query_check_examples_see_the_decoded_pass)
     cr_expect_eq(r.n, 0, "first report: %s", r.msg[0]);
     ls_policy_free(p);
 }
+
+Test(rules, query_view_start_is_no_match_end)
+{
+    /* "\G" continues a list after a match; at the start of a decoded token
+     * no match has ended, so a rule with one does not continue there. */
+    fixture f = make_rule("(?:x=|\\G(?!^),)(?<v>\\d+)", "      action: replace\n      with: 'N'\n");
+    SCRUB_IS(f.w, "x=1,2,3", "x=N,N,N");
+    SCRUB_IS(f.w, "a ,5%20=x", "a ,5%20=x");
+    SCRUB_IS(f.w, "a /p?x=1,2%20", "a /p?x=N,N%20");
+    SCRUB_IS(f.w, "a /p?q=%78=1,2", "a /p?q=%78=N,N");
+    done(&f);
+}

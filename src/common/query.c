@@ -16,23 +16,36 @@
 #include <immintrin.h>
 #endif
 
-/* Bytes that end a token: controls, space, DEL and '"'. */
-static const bool delim[256] = {
-    [0x00] = true, [0x01] = true, [0x02] = true, [0x03] = true, [0x04] = true, [0x05] = true,
-    [0x06] = true, [0x07] = true, [0x08] = true, [0x09] = true, [0x0a] = true, [0x0b] = true,
-    [0x0c] = true, [0x0d] = true, [0x0e] = true, [0x0f] = true, [0x10] = true, [0x11] = true,
-    [0x12] = true, [0x13] = true, [0x14] = true, [0x15] = true, [0x16] = true, [0x17] = true,
-    [0x18] = true, [0x19] = true, [0x1a] = true, [0x1b] = true, [0x1c] = true, [0x1d] = true,
-    [0x1e] = true, [0x1f] = true, [' '] = true,  ['"'] = true,  [0x7f] = true,
+/* The bytes the token walks look for: those that end a token (controls,
+ * space, DEL and '"'), and '+' and '%'.  One load and one test a byte. */
+enum { TE_DELIM = 1, TE_PLUS = 2, TE_PCT = 4 };
+// clang-format off
+static const unsigned char te_class[256] = {
+    [0x00] = TE_DELIM, [0x01] = TE_DELIM, [0x02] = TE_DELIM, [0x03] = TE_DELIM,
+    [0x04] = TE_DELIM, [0x05] = TE_DELIM, [0x06] = TE_DELIM, [0x07] = TE_DELIM,
+    [0x08] = TE_DELIM, [0x09] = TE_DELIM, [0x0a] = TE_DELIM, [0x0b] = TE_DELIM,
+    [0x0c] = TE_DELIM, [0x0d] = TE_DELIM, [0x0e] = TE_DELIM, [0x0f] = TE_DELIM,
+    [0x10] = TE_DELIM, [0x11] = TE_DELIM, [0x12] = TE_DELIM, [0x13] = TE_DELIM,
+    [0x14] = TE_DELIM, [0x15] = TE_DELIM, [0x16] = TE_DELIM, [0x17] = TE_DELIM,
+    [0x18] = TE_DELIM, [0x19] = TE_DELIM, [0x1a] = TE_DELIM, [0x1b] = TE_DELIM,
+    [0x1c] = TE_DELIM, [0x1d] = TE_DELIM, [0x1e] = TE_DELIM, [0x1f] = TE_DELIM,
+    [' '] = TE_DELIM,  ['"'] = TE_DELIM,  [0x7f] = TE_DELIM,  ['+'] = TE_PLUS,
+    ['%'] = TE_PCT,
 };
+// clang-format on
+
+static inline bool is_delim(unsigned char c)
+{
+    return te_class[c] == TE_DELIM;
+}
 
 /* Bytes a rule wrote that are written "%XX" inside a token: they would end
  * the token or the log line's quoting, start an escape, or change how the
  * query splits or reads ('&', '+', '#'). */
 static bool must_escape(unsigned char c)
 {
-    return c <= 0x20 || c >= 0x7f || c == '"' || c == '%' || c == '&' || c == '+' ||
-           c == '#' || c == '\\' || c == '<' || c == '>';
+    return c <= 0x20 || c >= 0x7f || c == '"' || c == '%' || c == '&' || c == '+' || c == '#' ||
+           c == '\\' || c == '<' || c == '>';
 }
 
 /* The gate finds the first byte of a line that is a or b: where a token
@@ -77,8 +90,7 @@ __attribute__((target("avx2"))) static inline unsigned avx2_hits(const char *p, 
 }
 
 /* AVX2: 32 bytes a step, the last one overlapping. */
-__attribute__((target("avx2"))) static size_t gate_avx2(const char *s, size_t len, char a,
-                                                        char b)
+__attribute__((target("avx2"))) static size_t gate_avx2(const char *s, size_t len, char a, char b)
 {
     if (len < 32)
         return gate_sse2(s, len, a, b);
@@ -134,21 +146,6 @@ static inline bool is_pct_escape(const char *s, size_t k, size_t end)
     return k + 3 <= end && esc_hexv1[(unsigned char)s[k + 1]] && esc_hexv1[(unsigned char)s[k + 2]];
 }
 
-/* What token_end looks for: one load and one test a byte for the rest. */
-enum { TE_DELIM = 1, TE_PLUS = 2, TE_PCT = 4 };
-static const unsigned char te_class[256] = {
-    [0x00] = TE_DELIM, [0x01] = TE_DELIM, [0x02] = TE_DELIM, [0x03] = TE_DELIM,
-    [0x04] = TE_DELIM, [0x05] = TE_DELIM, [0x06] = TE_DELIM, [0x07] = TE_DELIM,
-    [0x08] = TE_DELIM, [0x09] = TE_DELIM, [0x0a] = TE_DELIM, [0x0b] = TE_DELIM,
-    [0x0c] = TE_DELIM, [0x0d] = TE_DELIM, [0x0e] = TE_DELIM, [0x0f] = TE_DELIM,
-    [0x10] = TE_DELIM, [0x11] = TE_DELIM, [0x12] = TE_DELIM, [0x13] = TE_DELIM,
-    [0x14] = TE_DELIM, [0x15] = TE_DELIM, [0x16] = TE_DELIM, [0x17] = TE_DELIM,
-    [0x18] = TE_DELIM, [0x19] = TE_DELIM, [0x1a] = TE_DELIM, [0x1b] = TE_DELIM,
-    [0x1c] = TE_DELIM, [0x1d] = TE_DELIM, [0x1e] = TE_DELIM, [0x1f] = TE_DELIM,
-    [' '] = TE_DELIM,  ['"'] = TE_DELIM,  [0x7f] = TE_DELIM,  ['+'] = TE_PLUS,
-    ['%'] = TE_PCT,
-};
-
 /* The end of the token that holds s[c] (c < len), and whether a '+' or a
  * "%XX" escape is in it at or after c. */
 static size_t token_end(const char *s, size_t len, size_t c, bool *plus, bool *pct)
@@ -197,7 +194,7 @@ bool qs_next(qs_iter *it, qs_token *t)
          * looked at (a delimiter), so the walk back reads bytes not read
          * before: a walk over the whole line is linear. */
         size_t a = c;
-        while (a > it->pos && !delim[(unsigned char)s[a - 1]]) {
+        while (a > it->pos && !is_delim((unsigned char)s[a - 1])) {
             a--;
             eq = eq || s[a] == '=';
             plus_before = plus_before || s[a] == '+';
@@ -294,8 +291,9 @@ size_t qs_decode(const char *tok, size_t n, qs_plus plus, char *dec, size_t *map
                          (esc_hexv1[(unsigned char)tok[i + 2]] - 1u);
             size_t k = i + 3;
             /* "%25" followed by two hex digits: one level more. */
-            for (int lv = 0; b == '%' && lv < QS_MAX_LEVELS && k + 2 <= n &&
-                             esc_hexv1[(unsigned char)tok[k]] && esc_hexv1[(unsigned char)tok[k + 1]];
+            for (int lv = 0;
+                 b == '%' && lv < QS_MAX_LEVELS && k + 2 <= n && esc_hexv1[(unsigned char)tok[k]] &&
+                 esc_hexv1[(unsigned char)tok[k + 1]];
                  lv++) {
                 b = (esc_hexv1[(unsigned char)tok[k]] - 1u) << 4 |
                     (esc_hexv1[(unsigned char)tok[k + 1]] - 1u);
@@ -329,8 +327,8 @@ size_t qs_encoded_len(const size_t *map, size_t base, const char *v, const size_
     return n;
 }
 
-size_t qs_encode(const char *tok, const size_t *map, size_t base, const char *v,
-                 const size_t *prov, size_t vlen, char *dst)
+size_t qs_encode(const char *tok, const size_t *map, size_t base, const char *v, const size_t *prov,
+                 size_t vlen, char *dst)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t o = 0, j = 0;

@@ -111,7 +111,7 @@ size_t qs_encoded_len(const size_t *map, size_t base, const char *v, const size_
 /* Writes the rewritten view back in the token's encoding (see above) into
  * dst, which holds qs_encoded_len bytes.  Returns the length written.
  * This function can't fail. */
-size_t qs_encode(const char *tok, const size_t *map, size_t base, const char *v,
-                 const size_t *prov, size_t vlen, char *dst);
+size_t qs_encode(const char *tok, const size_t *map, size_t base, const char *v, const size_t *prov,
+                 size_t vlen, char *dst);
 
 #endif /* LS_QUERY_H */

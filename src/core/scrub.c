@@ -391,9 +391,9 @@ ls_status scrub_text(ls_worker *w, const char *in, size_t len, const char **out,
          * vector pass (qs_may_decode). */
         const char *q;
         size_t qlen;
-        rules_result qr = rules_apply_queries(p->rules, p->nrules, p->matcher, &w->rs, p->key,
-                                              *out, *out_len, &q, &qlen, &bad,
-                                              w->explain ? explain_rule : NULL, w);
+        rules_result qr =
+            rules_apply_queries(p->rules, p->nrules, p->matcher, &w->rs, p->key, *out, *out_len, &q,
+                                &qlen, &bad, w->explain ? explain_rule : NULL, w);
         if (qr == RULES_CHANGED) {
             *out = q;
             *out_len = qlen;

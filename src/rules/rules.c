@@ -348,26 +348,44 @@ static bool may_match(const rule *r, rules_scratch *s, const char *text, size_t 
     return true;
 }
 
-/* Grows *buf (capacity *cap, elements of `size` bytes) to hold `need`
+/* Grows buf (capacity *cap elements of `size` bytes) to hold `need`
  * elements, the new part zeroed: PCRE2's JIT may read past the subject's
- * end, and that must stay defined.  On failure the buffer is unchanged and
- * false is returned. */
-static bool grow_to(void **buf, size_t *cap, size_t need, size_t size)
+ * end, and that must stay defined.  Returns the buffer, moved or not, or
+ * NULL when out of memory (buf is then unchanged). */
+static void *grow_raw(void *buf, size_t *cap, size_t need, size_t size)
 {
-    if (need <= *cap && *buf != NULL)
-        return true;
+    if (need <= *cap && buf != NULL)
+        return buf;
     size_t c = *cap ? *cap : 256;
     while (c < need) {
         if (c > SIZE_MAX / 2 / size)
-            return false;
+            return NULL;
         c *= 2;
     }
-    char *b = realloc(*buf, c * size);
+    char *b = realloc(buf, c * size);
+    if (b == NULL)
+        return NULL;
+    memset(b + *cap * size, 0, (c - *cap) * size);
+    *cap = c;
+    return b;
+}
+
+/* grow_raw for byte and offset buffers: false when out of memory. */
+static inline bool grow_bytes(char **buf, size_t *cap, size_t need)
+{
+    char *b = grow_raw(*buf, cap, need, 1);
     if (b == NULL)
         return false;
-    memset(b + *cap * size, 0, (c - *cap) * size);
     *buf = b;
-    *cap = c;
+    return true;
+}
+
+static inline bool grow_sizes(size_t **buf, size_t *cap, size_t need)
+{
+    size_t *b = grow_raw(*buf, cap, need, sizeof **buf);
+    if (b == NULL)
+        return false;
+    *buf = b;
     return true;
 }
 
@@ -389,11 +407,11 @@ static inline bool put(out_buf *o, const char *p, size_t n)
         return true; /* the buffer may not exist yet: memcpy wants a pointer */
     rules_bufs *b = o->b;
     size_t need = o->len + n;
-    if (!grow_to((void **)&b->buf[o->which], &b->cap[o->which], need, 1))
+    if (!grow_bytes(&b->buf[o->which], &b->cap[o->which], need))
         return false;
     memcpy(b->buf[o->which] + o->len, p, n);
     if (o->mapped) {
-        if (!grow_to((void **)&b->prov[o->which], &b->prov_cap[o->which], need, sizeof(size_t)))
+        if (!grow_sizes(&b->prov[o->which], &b->prov_cap[o->which], need))
             return false;
         for (size_t k = 0; k < n; k++)
             b->prov[o->which][o->len + k] = QS_NEW;
@@ -430,8 +448,7 @@ static bool is_alnum(char c)
 }
 
 /* Writes the replacement of t[vs, ve) for rule r. */
-static bool emit(out_buf *o, const rule *r, const pskey *key, const char *t, size_t vs,
-                 size_t ve)
+static bool emit(out_buf *o, const rule *r, const pskey *key, const char *t, size_t vs, size_t ve)
 {
     const char *span = t + vs;
     size_t n = ve - vs;
@@ -492,9 +509,9 @@ static size_t origin(const size_t *prov, size_t len, size_t i, size_t orig_len)
  * RULES_SAME, RULES_CHANGED (o holds the text), RULES_DROP, RULES_FAILED or
  * RULES_NOMEM.  In a mapped run the explained spans are mapped back to the
  * first rule's input, whose length is orig_len. */
-static inline __attribute__((always_inline)) rules_result apply_one(const rule *r, size_t ri, rules_scratch *s, const pskey *key,
-                              const char *t, size_t len, size_t lo, out_buf *o,
-                              size_t orig_len, rules_explain_fn explain, void *arg)
+static inline __attribute__((always_inline)) rules_result
+apply_one(const rule *r, size_t ri, rules_scratch *s, const pskey *key, const char *t, size_t len,
+          size_t lo, out_buf *o, size_t orig_len, rules_explain_fn explain, void *arg)
 {
     size_t pos = lo, copied = 0;
     bool changed = false;
@@ -572,12 +589,11 @@ static inline size_t next_cand(const uint64_t *set, size_t n, size_t from)
 /* rules_apply, writing into bufs, with matches starting at lo or later
  * (text[0, lo) is context for lookbehinds, left as it is); `mapped` also
  * keeps the provenance of every byte (*out_prov, unset on RULES_SAME). */
-static inline __attribute__((always_inline)) rules_result apply_all(const rule *rules, size_t n, const struct pf_matcher *pm,
-                              rules_scratch *s, rules_bufs *bufs, bool mapped, const pskey *key,
-                              const char *text, size_t len, size_t lo, const char **out,
-                              size_t *out_len,
-                              const size_t **out_prov, size_t *failed_rule,
-                              rules_explain_fn explain, void *explain_arg)
+static inline __attribute__((always_inline)) rules_result
+apply_all(const rule *rules, size_t n, const struct pf_matcher *pm, rules_scratch *s,
+          rules_bufs *bufs, bool mapped, const pskey *key, const char *text, size_t len, size_t lo,
+          const char **out, size_t *out_len, const size_t **out_prov, size_t *failed_rule,
+          rules_explain_fn explain, void *explain_arg)
 {
     const char *cur = text;
     size_t cur_len = len;
@@ -609,8 +625,7 @@ static inline __attribute__((always_inline)) rules_result apply_all(const rule *
                      .mapped = mapped,
                      .prov_in = cur_buf < 0 ? NULL : bufs->prov[cur_buf],
                      .len = 0};
-        rules_result rc =
-            apply_one(r, k, s, key, cur, cur_len, lo, &o, len, explain, explain_arg);
+        rules_result rc = apply_one(r, k, s, key, cur, cur_len, lo, &o, len, explain, explain_arg);
         if (rc == RULES_SAME)
             continue;
         if (rc != RULES_CHANGED) {
@@ -634,10 +649,10 @@ static inline __attribute__((always_inline)) rules_result apply_all(const rule *
     return RULES_CHANGED;
 }
 
-rules_result rules_apply(const rule *rules, size_t n, const struct pf_matcher *pm,
-                         rules_scratch *s, const pskey *key, const char *text, size_t len,
-                         const char **out, size_t *out_len, size_t *failed_rule,
-                         rules_explain_fn explain, void *explain_arg)
+rules_result rules_apply(const rule *rules, size_t n, const struct pf_matcher *pm, rules_scratch *s,
+                         const pskey *key, const char *text, size_t len, const char **out,
+                         size_t *out_len, size_t *failed_rule, rules_explain_fn explain,
+                         void *explain_arg)
 {
     return apply_all(rules, n, pm, s, &s->out, false, key, text, len, 0, out, out_len, NULL,
                      failed_rule, explain, explain_arg);
@@ -671,15 +686,15 @@ static void explain_view(void *arg, size_t rule_index, size_t start, size_t end,
  * token, writes it back in its encoding at s->qtok (*new_len bytes).
  * Returns what rules_apply would. */
 static rules_result apply_view(const rule *rules, size_t n, const struct pf_matcher *pm,
-                               rules_scratch *s, const pskey *key, const char *text,
-                               size_t start, size_t end, qs_plus plus, size_t *new_len,
-                               size_t *failed_rule, rules_explain_fn explain, void *explain_arg)
+                               rules_scratch *s, const pskey *key, const char *text, size_t start,
+                               size_t end, qs_plus plus, size_t *new_len, size_t *failed_rule,
+                               rules_explain_fn explain, void *explain_arg)
 {
     const char *tok = text + start;
     size_t tok_len = end - start;
     size_t ctx = start < s->ctx ? start : s->ctx;
-    if (!grow_to((void **)&s->qdec, &s->qdec_cap, ctx + tok_len + 1, 1) ||
-        !grow_to((void **)&s->qmap, &s->qmap_cap, tok_len + 1, sizeof(size_t)))
+    if (!grow_bytes(&s->qdec, &s->qdec_cap, ctx + tok_len + 1) ||
+        !grow_sizes(&s->qmap, &s->qmap_cap, tok_len + 1))
         return RULES_NOMEM;
     memcpy(s->qdec, text + start - ctx, ctx);
     /* The map only when explaining: a view the rules leave alone (most of
@@ -691,8 +706,8 @@ static rules_result apply_view(const rule *rules, size_t n, const struct pf_matc
     size_t vlen;
     const size_t *prov;
     view_explain ve = {explain, explain_arg, s->qmap, ctx, start};
-    rules_result rc = apply_all(rules, n, pm, s, &s->qout, true, key, s->qdec, ctx + dlen, ctx,
-                                &v, &vlen, &prov, failed_rule, explain ? explain_view : NULL, &ve);
+    rules_result rc = apply_all(rules, n, pm, s, &s->qout, true, key, s->qdec, ctx + dlen, ctx, &v,
+                                &vlen, &prov, failed_rule, explain ? explain_view : NULL, &ve);
     if (rc != RULES_CHANGED)
         return rc;
     /* No match starts in the context, so the rewrite begins with it,
@@ -706,7 +721,7 @@ static rules_result apply_view(const rule *rules, size_t n, const struct pf_matc
                    * output is in s->qout, so the view may be overwritten */
         qs_decode(tok, tok_len, plus, s->qdec + ctx, s->qmap);
     size_t need = qs_encoded_len(s->qmap, ctx, v + ctx, prov + ctx, vlen - ctx);
-    if (!grow_to((void **)&s->qtok, &s->qtok_cap, need ? need : 1, 1))
+    if (!grow_bytes(&s->qtok, &s->qtok_cap, need ? need : 1))
         return RULES_NOMEM;
     *new_len = qs_encode(tok, s->qmap, ctx, v + ctx, prov + ctx, vlen - ctx, s->qtok);
     return RULES_CHANGED;
@@ -717,7 +732,7 @@ static bool put_line(rules_scratch *s, size_t *len, const char *p, size_t n)
 {
     if (n == 0)
         return true;
-    if (!grow_to((void **)&s->qline, &s->qline_cap, *len + n, 1))
+    if (!grow_bytes(&s->qline, &s->qline_cap, *len + n))
         return false;
     memcpy(s->qline + *len, p, n);
     *len += n;
@@ -725,10 +740,9 @@ static bool put_line(rules_scratch *s, size_t *len, const char *p, size_t n)
 }
 
 rules_result rules_apply_queries(const rule *rules, size_t n, const struct pf_matcher *pm,
-                                 rules_scratch *s, const pskey *key, const char *text,
-                                 size_t len, const char **out, size_t *out_len,
-                                 size_t *failed_rule, rules_explain_fn explain,
-                                 void *explain_arg)
+                                 rules_scratch *s, const pskey *key, const char *text, size_t len,
+                                 const char **out, size_t *out_len, size_t *failed_rule,
+                                 rules_explain_fn explain, void *explain_arg)
 {
     qs_iter it;
     qs_token t;
@@ -746,8 +760,7 @@ rules_result rules_apply_queries(const rule *rules, size_t n, const struct pf_ma
             continue;
         if (rc != RULES_CHANGED)
             return rc;
-        if (!put_line(s, &o, text + copied, t.start - copied) ||
-            !put_line(s, &o, s->qtok, new_len))
+        if (!put_line(s, &o, text + copied, t.start - copied) || !put_line(s, &o, s->qtok, new_len))
             return RULES_NOMEM;
         copied = t.end;
         changed = true;

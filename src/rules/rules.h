@@ -90,13 +90,13 @@ typedef struct rules_scratch {
     rules_bufs qout; /* rules_apply_queries': the rules' outputs on a view */
     char *qdec;      /* the decoded view of a token (query.h) */
     size_t qdec_cap;
-    size_t *qmap;    /* its map back to the token */
+    size_t *qmap; /* its map back to the token */
     size_t qmap_cap;
-    char *qtok;      /* a rewritten token, written back encoded */
+    char *qtok; /* a rewritten token, written back encoded */
     size_t qtok_cap;
-    char *qline;     /* rules_apply_queries' output line */
+    char *qline; /* rules_apply_queries' output line */
     size_t qline_cap;
-    size_t ctx;      /* bytes of the line a view keeps before its token */
+    size_t ctx;         /* bytes of the line a view keeps before its token */
     char *lower;        /* the current text in lower case, for prefilters */
     size_t lower_cap;
     bool no_prefilter;  /* run every regex (soundness check of prefilters) */
@@ -147,10 +147,9 @@ rules_result rules_apply(const rule *rules, size_t n, const pf_matcher *pm,
  * rules_apply's output (it is read, never written).  Explained spans are
  * byte offsets of the encoded bytes in `text`. */
 rules_result rules_apply_queries(const rule *rules, size_t n, const pf_matcher *pm,
-                                 rules_scratch *s, const pskey *key, const char *text,
-                                 size_t len, const char **out, size_t *out_len,
-                                 size_t *failed_rule, rules_explain_fn explain,
-                                 void *explain_arg);
+                                 rules_scratch *s, const pskey *key, const char *text, size_t len,
+                                 const char **out, size_t *out_len, size_t *failed_rule,
+                                 rules_explain_fn explain, void *explain_arg);
 
 /* Adds literal lit[0, len) to r's prefilter list (stored in lower case).
  * Returns false when out of memory. */

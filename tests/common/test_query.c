@@ -25,8 +25,8 @@ static void tokens_of(const char *line, char *out, size_t cap)
     while (qs_next(&it, &t)) {
         cr_assert(t.start < t.end && t.end <= len && t.start >= last_end, "%s", line);
         last_end = t.end;
-        o += (size_t)snprintf(out + o, cap - o, "%s[%.*s]%s", o ? " " : "",
-                              (int)(t.end - t.start), line + t.start, t.plus_space ? "+" : "");
+        o += (size_t)snprintf(out + o, cap - o, "%s[%.*s]%s", o ? " " : "", (int)(t.end - t.start),
+                              line + t.start, t.plus_space ? "+" : "");
         cr_assert_lt(o, cap);
     }
 }

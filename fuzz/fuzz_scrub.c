@@ -18,9 +18,10 @@
  *   an explain callback, gives the same output (scratch reuse), and every
  *   explained span is ordered and names a rule of the policy;
  * - the rule engine's prefilters are sound: rules_apply over the IP engine's
- *   output gives the same result with the Aho-Corasick automaton, with the
- *   per-rule prefilters only, and with every prefilter switched off (unless
- *   one of the runs failed at a match limit);
+ *   output, then rules_apply_queries (the decoded pass over percent-encoded
+ *   query tokens), gives the same result with the Aho-Corasick automaton,
+ *   with the per-rule prefilters only, and with every prefilter switched
+ *   off (unless one of the runs failed at a match limit);
  * - the worker's counters move by exactly one line per call and one drop per
  *   LS_DROPPED;
  * - ls_scrub_lines over the input as a block of lines (a '\n' added when it
@@ -166,6 +167,22 @@ static void check_prefilters(const char *ip_text, size_t ip_len, ls_status rc, c
         scratch.no_prefilter = k == 2;
         r[k] = rules_apply(p->rules, p->nrules, pm, &scratch, NULL, ip_text, ip_len, &o[k],
                            &olen[k], &bad, NULL, NULL);
+        if (r[k] == RULES_SAME || r[k] == RULES_CHANGED) {
+            /* Then the decoded pass over query tokens, as ls_scrub does:
+             * its prefilters must be sound on the views too. */
+            const char *q;
+            size_t qlen;
+            rules_result qr = rules_apply_queries(p->rules, p->nrules, pm, &scratch, NULL, o[k],
+                                                  olen[k], &q, &qlen, &bad, NULL, NULL);
+            CHECK(qr == RULES_SAME || qr == RULES_CHANGED || qr == RULES_DROP ||
+                  qr == RULES_FAILED || qr == RULES_NOMEM);
+            if (qr == RULES_CHANGED) {
+                o[k] = q;
+                olen[k] = qlen;
+            }
+            if (qr != RULES_SAME)
+                r[k] = qr;
+        }
         scratch.no_prefilter = false;
         CHECK(r[k] == RULES_SAME || r[k] == RULES_CHANGED || r[k] == RULES_DROP ||
               r[k] == RULES_FAILED || r[k] == RULES_NOMEM);

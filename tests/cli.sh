@@ -654,6 +654,70 @@ expect_rc 0
 expect_out_str 'GET /index.html 1.2.3.4.5.6 v1.2.3beta 00:1a:2b:******** 12:34:56 10.0.19041.1\n'
 t_end
 
+# ------------------------------------------------------- query strings ---
+# The decoded pass (logscrub(1), QUERY STRINGS): values hidden by %XX and
+# '+' in a request line, a referrer and a JSON URL field are found, the
+# replacement is written in the token's encoding, decoys stay byte for
+# byte.  Each case alone, then all as one stream.
+
+Q_REQ='203.0.113.0 - - [01/May/2024:12:00:00 +0000] "GET /s?@ HTTP/1.1" 200 512 "-" "Mozilla/5.0"'
+Q_REF='203.0.113.0 - - [01/May/2024:12:00:00 +0000] "GET / HTTP/1.1" 200 512 "https://r.example/?@" "Mozilla/5.0"'
+Q_JSON='{"ts":"2024-05-01T12:00:00Z","url":"/s?@","status":200}'
+# QUERY <TAB> EXPECTED ("=" for a decoy that must stay as it is).
+Q_CASES='q=AWSToken%3DAKIAQYLPMN5HHHFPZAM2	q=AWSToken%3D[aws-key]
+q=some%20iban:%20DE89370400440532013000	q=some%20iban:%20[iban]
+q=4012+8888+8888+1881	q=****+****+****+1881
+q=emails:%20info@presidio.site%20or%20anotherinfo@presidio.site	q=emails:[email]%20or%20[email]
+q=%2B41%2022%20730%205989	q=[phone]
+q=DE89+3704+0044+0532+0130+00	q=[iban]
+mac=AA%3ABB%3ACC%3A11%3A22%3A33	mac=AA%3ABB%3ACC%3A********
+q=contact%2520info%2540presidio.site	q=contact%2520[email]
+q=4012%25208888%25208888%25201881	q=****%2520****%2520****%25201881
+id=%7B550e8400-e29b-41d4-a716-446655440000%7D&ts=2024-05-01T12%3A30%3A45%2B02%3A00	=
+q=a%20%20%20%20b&u=%C3%BC&pct=100%25&v=1.4.2%2B4929135724680131	=
+q=winter+germany&lang=de&page=2	='
+: >"$T/q.in"
+: >"$T/q.want"
+while IFS=$'\t' read -r q want; do
+    [ "$want" = "=" ] && want=$q
+    for tpl in "$Q_REQ" "$Q_REF" "$Q_JSON"; do
+        in=${tpl/@/$q}
+        exp=${tpl/@/$want}
+        printf '%s\n' "$in" >>"$T/q.in"
+        printf '%s\n' "$exp" >>"$T/q.want"
+        printf '%s\n' "$exp" >"$T/q1.want"
+        t_begin "query: $in"
+        printf '%s\n' "$in" >"$T/q1.in"
+        ls_run <"$T/q1.in"
+        expect_rc 0
+        expect_out "$T/q1.want"
+        expect_err_empty
+        t_end
+    done
+done <<<"$Q_CASES"
+
+t_begin "query cases as one stream"
+ls_run <"$T/q.in"
+expect_rc 0
+expect_out "$T/q.want"
+t_end
+
+t_begin "--no-rules leaves query strings alone"
+ls_run --no-rules <"$T/q.in"
+expect_rc 0
+expect_out "$T/q.in"
+t_end
+
+t_begin "--explain: a match in a decoded query names its encoded bytes"
+printf '%s\n' 'GET /s?q=some%20iban:%20DE89370400440532013000 HTTP/1.1' >"$T/qe.in"
+printf '%s\n' 'GET /s?q=some%20iban:%20[iban] HTTP/1.1' >"$T/qe.want"
+ls_run --explain <"$T/qe.in"
+expect_rc 0
+expect_out "$T/qe.want"
+grep -qx 'logscrub: explain: line 1: rule iban matched bytes 24-46' "$T/err" ||
+    t_fail "explain: $(t_show "$T/err")"
+t_end
+
 # ---------------------------------------------------------------- stats ---
 
 STATS_RE='^logscrub: stats: lines=[0-9]+ bytes_in=[0-9]+ bytes_out=[0-9]+ ipv4=[0-9]+ ipv6=[0-9]+ kept=[0-9]+ dropped=[0-9]+ fail_closed=[0-9]+ unparsed=[0-9]+ seconds=[0-9]+\.[0-9]{3} mb_per_s=[0-9]+\.[0-9]$'

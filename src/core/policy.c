@@ -1190,7 +1190,8 @@ static void show(char *out, size_t cap, const char *s, size_t n)
     out[o] = '\0';
 }
 
-/* Runs one example through rule r alone, with or without its prefilters.
+/* Runs one example through rule r alone, with or without its prefilters:
+ * over the text as written, then over its decoded query strings.
  * On success stores a malloc'd copy of the output (a dropped line is "")
  * and returns true; false when the rule failed or memory ran out. */
 static bool run_example(const rule *r, rules_scratch *s, const pskey *key,
@@ -1201,6 +1202,19 @@ static bool run_example(const rule *r, rules_scratch *s, const pskey *key,
     s->no_prefilter = no_prefilter;
     rules_result rc =
         rules_apply(r, 1, NULL, s, key, ex->in, ex->in_len, &o, &olen, &bad, NULL, NULL);
+    if (rc == RULES_SAME || rc == RULES_CHANGED) {
+        /* Then over decoded query strings, as the filter does (scrub.c). */
+        const char *q;
+        size_t qlen;
+        rules_result qr =
+            rules_apply_queries(r, 1, NULL, s, key, o, olen, &q, &qlen, &bad, NULL, NULL);
+        if (qr == RULES_CHANGED) {
+            o = q;
+            olen = qlen;
+        }
+        if (qr != RULES_SAME)
+            rc = qr;
+    }
     s->no_prefilter = false;
     if (rc == RULES_FAILED || rc == RULES_NOMEM)
         return false;

@@ -58,21 +58,45 @@ typedef struct rule {
                          * them, compared without regard to ASCII case */
     bool jit;           /* JIT-compiled: pcre2_jit_match can be used */
     int required_char;  /* PCRE2's last required byte, or -1 */
+    bool uses_g;        /* the pattern has a \G: see apply_one */
     rule_example *examples;
     size_t nexamples;
 } rule;
 
+/* Most bytes of the line a decoded view keeps before its token for
+ * lookbehinds: the longest shipped lookbehind is 8 ("(?<!OPTIONS )"); a
+ * policy's longer one sees at most this much. */
+#define RULES_VIEW_CONTEXT_MAX 64u
+
 /* Limits that make a hostile line fail closed instead of stalling. */
 #define RULE_MATCH_LIMIT 100000u
 #define RULE_DEPTH_LIMIT 1000u
+
+/* The two output buffers a run of rules alternates between, and in a
+ * mapped run (rules_apply_queries) the provenance of each byte. */
+typedef struct rules_bufs {
+    char *buf[2];
+    size_t cap[2];
+    size_t *prov[2];
+    size_t prov_cap[2];
+} rules_bufs;
 
 /* Per-worker state for running rules. */
 typedef struct rules_scratch {
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit;
-    char *buf[2];
-    size_t cap[2];
+    rules_bufs out;  /* rules_apply's outputs */
+    rules_bufs qout; /* rules_apply_queries': the rules' outputs on a view */
+    char *qdec;      /* the decoded view of a token (query.h) */
+    size_t qdec_cap;
+    size_t *qmap; /* its map back to the token */
+    size_t qmap_cap;
+    char *qtok; /* a rewritten token, written back encoded */
+    size_t qtok_cap;
+    char *qline; /* rules_apply_queries' output line */
+    size_t qline_cap;
+    size_t ctx;         /* bytes of the line a view keeps before its token */
     char *lower;        /* the current text in lower case, for prefilters */
     size_t lower_cap;
     bool no_prefilter;  /* run every regex (soundness check of prefilters) */
@@ -113,6 +137,19 @@ rules_result rules_apply(const rule *rules, size_t n, const pf_matcher *pm,
                          rules_scratch *s, const pskey *key, const char *text, size_t len,
                          const char **out, size_t *out_len, size_t *failed_rule,
                          rules_explain_fn explain, void *explain_arg);
+
+/* The decoded pass (see common/query.h): for each token of text[0, len)
+ * that holds percent escapes in a URL query or key=value run, or a '+' in
+ * a query, runs rules[0, n) as rules_apply does over the token's decoded
+ * view and writes what they changed back into the token in its own
+ * encoding; every other byte of the text is kept.  Returns and sets *out,
+ * *out_len and *failed_rule as rules_apply does; `text` may be
+ * rules_apply's output (it is read, never written).  Explained spans are
+ * byte offsets of the encoded bytes in `text`. */
+rules_result rules_apply_queries(const rule *rules, size_t n, const pf_matcher *pm,
+                                 rules_scratch *s, const pskey *key, const char *text, size_t len,
+                                 const char **out, size_t *out_len, size_t *failed_rule,
+                                 rules_explain_fn explain, void *explain_arg);
 
 /* Adds literal lit[0, len) to r's prefilter list (stored in lower case).
  * Returns false when out of memory. */

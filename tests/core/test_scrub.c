@@ -1469,3 +1469,111 @@ Test(leaks, random_addresses_in_every_spelling_never_come_out_whole, .timeout = 
     ls_worker_free(w);
     ls_policy_free(p);
 }
+
+/* ---------------------------------------------------------------------
+ * Percent-encoded queries (the decoded pass, src/common/query.h) with the
+ * default policy: each value in a request line, a referrer and a JSON URL
+ * field; line by line and as a block.
+ * ------------------------------------------------------------------- */
+
+/* Each template is the text before and after the query. */
+static const char *const query_templates[][2] = {
+    {"203.0.113.0 - - [01/May/2024:12:00:00 +0000] \"GET /s?",
+     " HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0\""},
+    {"203.0.113.0 - - [01/May/2024:12:00:00 +0000] \"GET / HTTP/1.1\" 200 512 "
+     "\"https://r.example/?",
+     "\" \"Mozilla/5.0\""},
+    {"{\"ts\":\"2024-05-01T12:00:00Z\",\"url\":\"/s?", "\",\"status\":200}"},
+};
+
+typedef struct query_case {
+    const char *in, *out; /* the query; out NULL: must stay as it is */
+} query_case;
+
+/* Each case in each template, through ls_scrub, then all of them as one
+ * block through ls_scrub_lines: the same bytes. */
+static void check_queries(const query_case *c, size_t n)
+{
+    ls_policy *p = ls_policy_new();
+    cr_assert_not_null(p);
+    cr_assert_eq(ls_policy_load_default(p), LS_OK, "%s", ls_policy_error(p));
+    ls_worker *w = ls_worker_new(p);
+    cr_assert_not_null(w);
+    sbuf in = {0}, want = {0};
+    for (size_t t = 0; t < sizeof query_templates / sizeof query_templates[0]; t++) {
+        for (size_t k = 0; k < n; k++) {
+            char li[512], lo[512];
+            snprintf(li, sizeof li, "%s%s%s", query_templates[t][0], c[k].in,
+                     query_templates[t][1]);
+            snprintf(lo, sizeof lo, "%s%s%s", query_templates[t][0], c[k].out ? c[k].out : c[k].in,
+                     query_templates[t][1]);
+            check_scrub(w, li, strlen(li), lo, strlen(lo));
+            sb_add(&in, li, strlen(li));
+            sb_add(&in, "\n", 1);
+            sb_add(&want, lo, strlen(lo));
+            sb_add(&want, "\n", 1);
+        }
+    }
+    const char *out;
+    size_t out_len;
+    cr_assert_eq(ls_scrub_lines(w, in.p, in.len, &out, &out_len), LS_OK);
+    cr_expect(out_len == want.len && memcmp(out, want.p, out_len) == 0,
+              "block:\n%s\nwanted:\n%s", esc(out, out_len), esc(want.p, want.len));
+    free(in.p);
+    free(want.p);
+    ls_worker_free(w);
+    ls_policy_free(p);
+}
+
+Test(queries, values_hidden_by_escapes_are_found)
+{
+    static const query_case cases[] = {
+        {"q=AWSToken%3DAKIAQYLPMN5HHHFPZAM2", "q=AWSToken%3D[aws-key]"},
+        {"q=some%20iban:%20DE89370400440532013000", "q=some%20iban:%20[iban]"},
+        /* A keep-last card keeps its last four digits and its '+'. */
+        {"q=4012+8888+8888+1881", "q=****+****+****+1881"},
+        {"q=card%204012%208888%208888%201881%20ok", "q=card%20****%20****%20****%201881%20ok"},
+        {"q=emails:%20info@presidio.site%20or%20anotherinfo@presidio.site",
+         "q=emails:[email]%20or%20[email]"},
+        {"q=%2B41%2022%20730%205989", "q=[phone]"},
+        {"q=+41%2022%20730%205989&x=1", "q=[phone]&x=1"},
+        {"q=call+me+%2B41+22+730+5989", "q=call+me+[phone]"},
+        /* Spaced IBANs, form style and escaped. */
+        {"q=DE89+3704+0044+0532+0130+00", "q=[iban]"},
+        {"q=iban%3A%20DE89%203704%200044%200532%200130%2000%2C%20ok", "q=iban%3A%20[iban]%2C%20ok"},
+        {"mac=AA%3ABB%3ACC%3A11%3A22%3A33", "mac=AA%3ABB%3ACC%3A********"},
+        {"e=bob+tag%40example.com&n=1", "e=[email]&n=1"},
+        {"t=x%22ghp_0123456789abcdefghijABCDEFGHIJ012345%22",
+         "t=x%22[github-token]%22"},
+    };
+    check_queries(cases, sizeof cases / sizeof cases[0]);
+}
+
+Test(queries, double_encoding_is_read_once_more)
+{
+    static const query_case cases[] = {
+        {"q=contact%2520info%2540presidio.site", "q=contact%2520[email]"},
+        {"q=%252B41%252022%2520730%25205989", "q=[phone]"},
+        {"q=4012%25208888%25208888%25201881", "q=****%2520****%2520****%25201881"},
+        {"q=AWSToken%253DAKIAQYLPMN5HHHFPZAM2", "q=AWSToken%253D[aws-key]"},
+        {"q=AA%253ABB%253ACC%253A11%253A22%253A33", "q=AA%253ABB%253ACC%253A********"},
+    };
+    check_queries(cases, sizeof cases / sizeof cases[0]);
+}
+
+Test(queries, decoys_stay_byte_identical)
+{
+    static const query_case cases[] = {
+        {"id=550e8400-e29b-41d4-a716-446655440000&ts=2024-05-01T12%3A30%3A45%2B02%3A00", NULL},
+        {"id=%7B550e8400-e29b-41d4-a716-446655440000%7D&q=a%20%20%20%20b", NULL},
+        {"q=%20%20%20%20&r=%2F%2F%2F&u=%C3%BC%C3%A4&pct=100%25", NULL},
+        {"sha=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855&n=%31", NULL},
+        {"v=1.4.2%2B4929135724680131&ms=1714566645123&t=12%3A30%3A45", NULL},
+        {"q=order+4929135724680130+paid&d=2024-05-01+12%3A30", NULL},
+        {"q=winter+germany&lang=de&page=2", NULL},
+        {"q=DE89%203704%200044%200532%200130%2001", NULL}, /* fails mod 97 */
+        {"q=12%3A30%3A45%20took%201234ms%20v1.2.3", NULL},
+        {"img=%2Fstatic%2Fsprite%402x.png&v=%40scope%2Fui%402.0.0", NULL},
+    };
+    check_queries(cases, sizeof cases / sizeof cases[0]);
+}

@@ -836,3 +836,152 @@ Test(rules, invalid_utf8_runs_in_byte_mode)
     SCRUB_IS(f.w, "name=J\xc3\xbcrgen\xff end", "name=******** end");
     done(&f);
 }
+
+/* ---------------------------------------------------------------------
+ * Decoded queries: the rules once more over the percent-decoded view of
+ * a URL query or key=value token, and the rewrite written back encoded
+ * (src/common/query.h, rules_apply_queries)
+ * ------------------------------------------------------------------- */
+
+/* A word rule whose boundary reads "%20tok" as one word. */
+#define TOK_RULE "(?<![A-Za-z0-9])tok-\\d+(?![A-Za-z0-9])"
+
+Test(rules, query_escapes_are_boundaries)
+{
+    fixture f = make_rule(TOK_RULE, "      action: replace\n      with: '[tok]'\n");
+    SCRUB_IS(f.w, "GET /p?q=a%20tok-123%20b HTTP/1.1", "GET /p?q=a%20[tok]%20b HTTP/1.1");
+    SCRUB_IS(f.w, "GET /p?q=x%3Dtok-1%2Ctok-2%22 HTTP/1.1", "GET /p?q=x%3D[tok]%2C[tok]%22 HTTP/1.1");
+    /* Form style: '+' is a space in the query. */
+    SCRUB_IS(f.w, "GET /p?q=a+tok-123+b HTTP/1.1", "GET /p?q=a+[tok]+b HTTP/1.1");
+    /* A referrer, a JSON string, a key=value run with an escape. */
+    SCRUB_IS(f.w, "\"-\" \"https://r.example/s?q=a%20tok-7\" \"UA\"",
+             "\"-\" \"https://r.example/s?q=a%20[tok]\" \"UA\"");
+    SCRUB_IS(f.w, "{\"url\":\"/cb?q=a%20tok-7&n=1\",\"n\":2}",
+             "{\"url\":\"/cb?q=a%20[tok]&n=1\",\"n\":2}");
+    SCRUB_IS(f.w, "msg=see%20tok-9 other", "msg=see%20[tok] other");
+    /* Twice encoded, three times. */
+    SCRUB_IS(f.w, "GET /p?q=a%2520tok-1%252520b", "GET /p?q=a%2520[tok]%252520b");
+    /* An escape of a letter is a letter: no boundary. */
+    SCRUB_IS(f.w, "GET /p?q=%41tok-1", "GET /p?q=%41tok-1");
+    /* Not decoded: a path without query or '='. */
+    SCRUB_IS(f.w, "GET /files/a%20tok-1 HTTP/1.1", "GET /files/a%20tok-1 HTTP/1.1");
+    done(&f);
+}
+
+Test(rules, query_rewrites_keep_the_encoding)
+{
+    /* mask: new bytes for the whole span, escapes included. */
+    fixture f = make_rule("secret=(?<v>\\w+)", "      action: mask\n");
+    SCRUB_IS(f.w, "/p?x=secret%3Dab%63%26y=1", "/p?x=secret%3D***%26y=1");
+    done(&f);
+
+    /* keep-last: kept bytes are copied, so they keep their spelling. */
+    f = make_rule("(?<![0-9])\\d{4}(?: \\d{4}){3}(?![0-9])",
+                  "      action: keep-last\n      keep: 4\n");
+    SCRUB_IS(f.w, "/p?c=4111+1111+1111+1111&d=1", "/p?c=****+****+****+1111&d=1");
+    SCRUB_IS(f.w, "/p?c=4111%201111%201111%2011%311", "/p?c=****%20****%20****%2011%311");
+    done(&f);
+
+    /* remove: the encoded bytes of the span go. */
+    f = make_rule("&sid=\\w+", "      action: remove\n");
+    SCRUB_IS(f.w, "/p?a=1%26sid%3Dabc%26b=2 x", "/p?a=1%26b=2 x");
+    done(&f);
+
+    /* replace: readable, but what would change the URL is escaped; the
+     * same replacement outside a token is written as it is. */
+    f = make_rule(TOK_RULE, "      action: replace\n      with: '[a b&c]'\n");
+    SCRUB_IS(f.w, "tok-1 /p?q=%20tok-2", "[a b&c] /p?q=%20[a%20b%26c]");
+    done(&f);
+}
+
+Test(rules, query_drop_line_and_fail_closed)
+{
+    fixture f = make_rule("DROPME", "      action: drop-line\n");
+    const char *out;
+    size_t out_len;
+    cr_expect_eq(ls_scrub(f.w, LIT("GET /p?q=DROP%4DE HTTP/1.1"), &out, &out_len), LS_DROPPED);
+    SCRUB_IS(f.w, "GET /p?q=DROP%4D HTTP/1.1", "GET /p?q=DROP%4D HTTP/1.1");
+    done(&f);
+
+    /* A match limit hit on the decoded view fails the line closed. */
+    f = make("version: 1\nrules:\n  custom:\n"
+             "    - {name: evil, pattern: '(a+)+$', action: mask}\n");
+    char line[256] = "GET /p?q=";
+    for (int k = 0; k < 40; k++)
+        strcat(line, "%61");
+    strcat(line, "b");
+    scrub_is(f.w, line, strlen(line), failed_marker, sizeof failed_marker - 1);
+    ls_counters c;
+    ls_worker_counters(f.w, &c);
+    cr_expect_eq(c.fail_closed, 1);
+    done(&f);
+}
+
+Test(rules, query_view_sees_the_line_before_the_token)
+{
+    /* The lookbehind sees "GET " in the line, as it does in the first
+     * pass: the request path is not taken for a directory. */
+    fixture f = make_rule("(?<!GET )/u/(?<v>\\w+)", "      action: replace\n      with: '[u]'\n");
+    SCRUB_IS(f.w, "GET /u/bob?x=%20 1", "GET /u/bob?x=%20 1");
+    SCRUB_IS(f.w, "see /u/bob?x=%20 1", "see /u/[u]?x=%20 1");
+    SCRUB_IS(f.w, "GET /p?next=%2Fu%2Fbob", "GET /p?next=%2Fu%2F[u]");
+    done(&f);
+}
+
+Test(rules, query_explain_offsets_are_encoded_bytes)
+{
+    fixture f = make_rule(TOK_RULE, "      action: replace\n      with: 'T'\n");
+    seen_log l = {0};
+    ls_worker_set_explain(f.w, record, &l);
+    /* 0         1         2
+     * 0123456789012345678901234567 */
+    SCRUB_IS(f.w, "GET /p?q=a%20tok-12 HTTP/1.1", "GET /p?q=a%20T HTTP/1.1");
+    cr_expect_eq(l.n, 1);
+    expect_seen(&l, 0, "r", 13, 19, false);
+    /* Twice encoded: the span covers the escapes. */
+    l.n = 0;
+    SCRUB_IS(f.w, "/p?q=%2574ok-1", "/p?q=T");
+    cr_expect_eq(l.n, 1);
+    expect_seen(&l, 0, "r", 5, 14, false);
+    done(&f);
+}
+
+Test(rules, query_other_bytes_stay)
+{
+    /* CR, NUL and invalid UTF-8 around a rewritten token survive. */
+    fixture f = make_rule(TOK_RULE, "      action: replace\n      with: '[tok]'\n");
+    SCRUB_IS(f.w, "\xff\0 /p?q=%20tok-1\xfe \"x\"\r", "\xff\0 /p?q=%20[tok]\xfe \"x\"\r");
+    SCRUB_IS(f.w, "a=%20tok-1 b=%20tok-2 c=%20tok-3", "a=%20[tok] b=%20[tok] c=%20[tok]");
+    cr_expect_eq(ls_worker_rule_hits(f.w, 0), 4);
+    done(&f);
+}
+
+Test(rules, query_check_examples_see_the_decoded_pass)
+{
+    /* An example is run as the filter runs its rule: over the line as
+     * written, then over its decoded query strings. */
+    ls_policy *p = policy_from("version: 1\nrules:\n  custom:\n"
+                               "    - name: tok\n      pattern: '(?<![A-Za-z0-9])tok-\\d+'\n"
+                               "      action: replace\n      with: '[tok]'\n      examples:\n"
+                               "        - {in: 'GET /p?q=a%20tok-1', out: 'GET /p?q=a%20[tok]'}\n"
+                               "        - {in: 'GET /p?q=a+tok-2', out: 'GET /p?q=a+[tok]'}\n"
+                               "        - {in: 'GET /p/a%20tok-3', out: 'GET /p/a%20tok-3'}\n");
+    reports r = {0};
+    size_t total = 0;
+    cr_expect_eq(ls_policy_check_examples(p, collect, &r, &total), 0);
+    cr_expect_eq(total, 3);
+    cr_expect_eq(r.n, 0, "first report: %s", r.msg[0]);
+    ls_policy_free(p);
+}
+
+Test(rules, query_view_start_is_no_match_end)
+{
+    /* "\G" continues a list after a match; at the start of a decoded token
+     * no match has ended, so a rule with one does not continue there. */
+    fixture f = make_rule("(?:x=|\\G(?!^),)(?<v>\\d+)", "      action: replace\n      with: 'N'\n");
+    SCRUB_IS(f.w, "x=1,2,3", "x=N,N,N");
+    SCRUB_IS(f.w, "a ,5%20=x", "a ,5%20=x");
+    SCRUB_IS(f.w, "a /p?x=1,2%20", "a /p?x=N,N%20");
+    SCRUB_IS(f.w, "a /p?q=%78=1,2", "a /p?q=%78=N,N");
+    done(&f);
+}

@@ -24,6 +24,14 @@ for pack in "$top_srcdir"/rules/*.yaml; do
     t_end
 done
 
+t_begin "the optional pack secrets-extra loads by name after the default packs"
+printf 'version: 1\nrules:\n  use: [pii, secrets, pii-de, secrets-extra]\n' >"$T/policy.yaml"
+ls_run check -c "$T/policy.yaml"
+expect_rc 0
+grep -qE '^logscrub check: [1-9][0-9]* rules, [1-9][0-9]* examples, 0 failed$' "$T/out" ||
+    t_fail "unexpected summary: $(cat "$T/out")"
+t_end
+
 t_begin "a failing example is reported with its place, exit 65"
 cat >"$T/bad.yaml" <<'YAML'
 version: 1

@@ -664,7 +664,7 @@ Q_REQ='203.0.113.0 - - [01/May/2024:12:00:00 +0000] "GET /s?@ HTTP/1.1" 200 512 
 Q_REF='203.0.113.0 - - [01/May/2024:12:00:00 +0000] "GET / HTTP/1.1" 200 512 "https://r.example/?@" "Mozilla/5.0"'
 Q_JSON='{"ts":"2024-05-01T12:00:00Z","url":"/s?@","status":200}'
 # QUERY <TAB> EXPECTED ("=" for a decoy that must stay as it is).
-Q_CASES='q=AWSToken%3DAKIAQYLPMN5HHHFPZAM2	q=AWSToken%3D[aws-key]
+Q_CASES='q=AWSToken%3DAKIAQYLPMN5HHHFPZAM2	q=AWSToken%3D[redacted]
 q=some%20iban:%20DE89370400440532013000	q=some%20iban:%20[iban]
 q=4012+8888+8888+1881	q=****+****+****+1881
 q=emails:%20info@presidio.site%20or%20anotherinfo@presidio.site	q=emails:[email]%20or%20[email]

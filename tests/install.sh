@@ -63,6 +63,7 @@ $INST_PKGDATADIR/default.yaml
 $INST_PKGDATADIR/pii.yaml
 $INST_PKGDATADIR/pii-de.yaml
 $INST_PKGDATADIR/secrets.yaml
+$INST_PKGDATADIR/secrets-extra.yaml
 $INST_CONFDIR/policy.yaml
 LIST
 expect_out "$T/expected"

@@ -24,6 +24,14 @@ for pack in "$top_srcdir"/rules/*.yaml; do
     t_end
 done
 
+t_begin "the optional pack secrets-extra loads by name after the default packs"
+printf 'version: 1\nrules:\n  use: [pii, secrets, pii-de, secrets-extra]\n' >"$T/policy.yaml"
+ls_run check -c "$T/policy.yaml"
+expect_rc 0
+grep -qE '^logscrub check: [1-9][0-9]* rules, [1-9][0-9]* examples, 0 failed$' "$T/out" ||
+    t_fail "unexpected summary: $(cat "$T/out")"
+t_end
+
 t_begin "a failing example is reported with its place, exit 65"
 cat >"$T/bad.yaml" <<'YAML'
 version: 1
@@ -84,7 +92,7 @@ t_end
 t_begin "doc/policy.example.yaml passes check, as shipped"
 ls_run check -c "$top_srcdir/doc/policy.example.yaml"
 expect_rc 0
-expect_out_str 'logscrub check: 28 rules, 214 examples, 0 failed\n'
+expect_out_str 'logscrub check: 30 rules, 241 examples, 0 failed\n'
 t_end
 
 t_begin "doc/policy.example.yaml passes check with its commented rules on"
@@ -92,7 +100,7 @@ sed -e 's/^  #\(disable\|custom\)/  \1/' -e 's/^  #  /    /' \
     "$top_srcdir/doc/policy.example.yaml" >"$T/example-on.yaml"
 ls_run check -c "$T/example-on.yaml"
 expect_rc 0
-expect_out_str 'logscrub check: 28 rules, 205 examples, 0 failed\n'
+expect_out_str 'logscrub check: 30 rules, 232 examples, 0 failed\n'
 printf 'order ORD-12345678 shipped\n' | ls_run -c "$T/example-on.yaml"
 expect_out_str 'order ************ shipped\n'
 t_end

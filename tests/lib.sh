@@ -49,6 +49,35 @@ t_bg() {
     T_PIDS+=("$1")
 }
 
+# wait_exit PID SECONDS: waits for a background process; sets RC (124 when
+# it had to be killed).
+wait_exit() {
+    local i
+    for i in $(seq $(($2 * 10))); do
+        if ! kill -0 "$1" 2>/dev/null; then
+            wait "$1"
+            RC=$?
+            return
+        fi
+        sleep 0.1
+    done
+    kill -KILL "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    RC=124
+}
+
+# free_port BASE: prints an unprivileged TCP port on 127.0.0.1 that nobody
+# listens on, from BASE + (PID mod 20000) on; nothing when 50 are taken.
+free_port() {
+    local p start=$(($1 + $$ % 20000))
+    for p in $(seq "$start" $((start + 50))); do
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return
+        fi
+    done
+}
+
 # Exits with 77 (skip) unless every named program is on PATH.
 require() {
     local p

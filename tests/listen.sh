@@ -119,13 +119,7 @@ if [ -x "$NGINX" ] && command -v curl >/dev/null; then
     d=$T/ng
     mkdir -p "$d/logs" "$d/tmp" "$d/run"
     chmod 755 "$T" "$d" "$d/tmp" "$d/run"
-    port=
-    for p in $(seq $((40000 + $$ % 20000)) $((40000 + $$ % 20000 + 50))); do
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            port=$p
-            break
-        fi
-    done
+    port=$(free_port 40000)
     cat >"$d/nginx.conf" <<CONF
 worker_processes 1;
 pid $d/run/nginx.pid;

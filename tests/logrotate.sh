@@ -41,21 +41,6 @@ scrubbed() {
     lines "$1" "$2" | sed 's/^203\.0\.113\.[0-9]* /203.0.113.0 /'
 }
 
-# wait_exit PID SECONDS: waits for PID (killed after SECONDS); sets RC.
-wait_exit() {
-    local i
-    for i in $(seq $(($2 * 10))); do
-        if ! kill -0 "$1" 2>/dev/null; then
-            wait "$1"
-            RC=$?
-            return
-        fi
-        sleep 0.1
-    done
-    kill -KILL "$1" 2>/dev/null
-    wait "$1" 2>/dev/null
-    RC=124
-}
 
 # ------------------------------------------------------------------ live --
 d=$T/live

@@ -30,14 +30,7 @@ if [ -e /proc/net/if_inet6 ] && grep -q ' lo$' /proc/net/if_inet6; then
     ipv6=true
 fi
 
-# An unprivileged port nobody listens on.
-port=
-for p in $(seq $((20000 + $$ % 20000)) $((20000 + $$ % 20000 + 50))); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-        port=$p
-        break
-    fi
-done
+port=$(free_port 20000)
 [ -n "$port" ] || { echo "$T_SUITE: no free port"; echo "$T_SUITE: 0 passed, 1 failed"; exit 1; }
 
 listen6=

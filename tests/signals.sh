@@ -34,22 +34,6 @@ wait_for() {
     return 1
 }
 
-# wait_exit PID SECONDS: waits for a background logscrub; sets RC (124 when it
-# had to be killed).
-wait_exit() {
-    local i
-    for i in $(seq $(($2 * 10))); do
-        if ! kill -0 "$1" 2>/dev/null; then
-            wait "$1"
-            RC=$?
-            return
-        fi
-        sleep 0.1
-    done
-    kill -KILL "$1" 2>/dev/null
-    wait "$1" 2>/dev/null
-    RC=124
-}
 
 # check_lines FILE...: every file ends in a newline and every line in it is
 # a complete scrubbed producer line.

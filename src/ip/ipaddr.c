@@ -272,8 +272,10 @@ static bool after_escape(const char *s, size_t c)
 {
     if (c >= 3 && s[c - 3] == '%' && IS(s[c - 2], C_HEX) && IS(s[c - 1], C_HEX))
         return true;
-    if (c >= 2 && s[c - 2] == '\\')
+    if (c >= 2 && s[c - 2] == '\\' && s[c - 1] != 'x' && s[c - 1] != 'u')
         return true;
+    if (c >= 4 && s[c - 4] == '\\' && s[c - 3] == 'x' && IS(s[c - 2], C_HEX) && IS(s[c - 1], C_HEX))
+        return true; /* "\\x0032.0.2.1": a NUL, then the address */
     return c >= 6 && s[c - 6] == '\\' && s[c - 5] == 'u' && IS(s[c - 4], C_HEX) &&
            IS(s[c - 3], C_HEX) && IS(s[c - 2], C_HEX) && IS(s[c - 1], C_HEX);
 }
@@ -286,6 +288,10 @@ static bool left_ok(const char *s, size_t c, bool v6, bool glued_ok)
         return true;
     char b = s[c - 1];
     if (IS(b, C_ALNUM)) {
+        /* Right after "\\x" or "\\u" the digits are the escape's ("\\x0032"
+         * is one character): the escaped reading is try_encoded's. */
+        if (c >= 2 && s[c - 2] == '\\' && (b == 'x' || b == 'u'))
+            return false;
         if (after_escape(s, c))
             return true;
         /* A letter glued to a dotted quad ("from1.2.3.4", "v1.2.3.4beta")
@@ -1023,7 +1029,11 @@ bool ip_scan(const char *s, size_t len, size_t from, ipmatch *m)
                 while (d < 4 && p - d > i && IS(s[p - d - 1], C_DIGIT))
                     d++;
                 for (size_t c = p - d; c < p; c++) {
-                    if (!((c == p - d || (c >= 3 && s[c - 3] == '%')) && try_v4(s, len, c, m)))
+                    /* Starts after an escape's hex digits are tried too:
+                     * "%2C1.2.3.4", "\\x0032.0.2.1" (a NUL, then 32.0.2.1). */
+                    bool after_hex = (c >= 3 && s[c - 3] == '%') ||
+                                     (c >= 4 && s[c - 4] == '\\' && s[c - 3] == 'x');
+                    if (!((c == p - d || after_hex) && try_v4(s, len, c, m)))
                         continue;
                     /* One-digit labels: maybe the middle of an ".ip6.arpa"
                      * name, which is masked whole. */

@@ -152,9 +152,9 @@ static bool same_shape(const json_t *in, const json_t *out, bool keys_may_change
             *why = "an object changed its size";
             return false;
         }
-        void *a = json_object_iter((json_t *)in), *b = json_object_iter((json_t *)out);
-        for (; a && b; a = json_object_iter_next((json_t *)in, a),
-                       b = json_object_iter_next((json_t *)out, b)) {
+        void *a = json_object_iter((json_t *)(uintptr_t)in), *b = json_object_iter((json_t *)(uintptr_t)out);
+        for (; a && b; a = json_object_iter_next((json_t *)(uintptr_t)in, a),
+                       b = json_object_iter_next((json_t *)(uintptr_t)out, b)) {
             if (!keys_may_change && strcmp(json_object_iter_key(a), json_object_iter_key(b))) {
                 *why = "a key changed";
                 return false;
@@ -177,7 +177,7 @@ static bool same_shape(const json_t *in, const json_t *out, bool keys_may_change
     case JSON_STRING:
         return true;
     default:
-        if (!json_equal((json_t *)in, (json_t *)out)) {
+        if (!json_equal((json_t *)(uintptr_t)in, (json_t *)(uintptr_t)out)) {
             *why = "a number or literal changed";
             return false;
         }
@@ -833,8 +833,8 @@ static bool strings_masked(const json_t *j)
                 return false;
     }
     if (json_is_object(j)) {
-        for (void *it = json_object_iter((json_t *)j); it;
-             it = json_object_iter_next((json_t *)j, it)) {
+        for (void *it = json_object_iter((json_t *)(uintptr_t)j); it;
+             it = json_object_iter_next((json_t *)(uintptr_t)j, it)) {
             const char *k = json_object_iter_key(it);
             if (!masked(k, strlen(k)) || !strings_masked(json_object_iter_value(it)))
                 return false;
@@ -864,9 +864,9 @@ static void expect_strings_scrubbed(const json_t *in, const json_t *out, ls_work
                   esc(exp, n));
         free(exp);
     } else if (json_is_object(in)) {
-        void *a = json_object_iter((json_t *)in), *b = json_object_iter((json_t *)out);
-        for (; a && b; a = json_object_iter_next((json_t *)in, a),
-                       b = json_object_iter_next((json_t *)out, b)) {
+        void *a = json_object_iter((json_t *)(uintptr_t)in), *b = json_object_iter((json_t *)(uintptr_t)out);
+        for (; a && b; a = json_object_iter_next((json_t *)(uintptr_t)in, a),
+                       b = json_object_iter_next((json_t *)(uintptr_t)out, b)) {
             const char *k = json_object_iter_key(a);
             size_t n;
             char *exp = scrub(text, k, strlen(k), &n);

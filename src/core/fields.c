@@ -12,7 +12,6 @@
 #include "config.h"
 #endif
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/worker.h"
@@ -24,21 +23,6 @@
 /* Bytes a rewrite of one field may add: a pseudonym ("user:" + token) or a
  * generalised user agent replace text that may be shorter. */
 #define FIELD_GROWTH (KEY_TOKEN_MAX + UA_GENERAL_MAX + 16)
-
-static bool reserve_fline(ls_worker *w, size_t need)
-{
-    if (need <= w->fline_cap)
-        return true;
-    size_t cap = w->fline_cap ? w->fline_cap : 256;
-    while (cap < need)
-        cap *= 2;
-    char *p = realloc(w->fline, cap);
-    if (p == NULL)
-        return false;
-    w->fline = p;
-    w->fline_cap = cap;
-    return true;
-}
 
 /* The scheme and host of the URL u[0, n) ("https://example.com/a?b" ->
  * "https://example.com"): its length, or n when it is no absolute URL. */
@@ -95,7 +79,7 @@ ls_status fields_line(ls_worker *w, rec_format fmt, const char *in, size_t len, 
     bool cut = p->time_precision != TIME_SECOND;
     if (!parsed && !cut)
         return LS_OK;
-    if (!reserve_fline(w, len + FIELD_GROWTH + 1))
+    if (!scrub_grow(&w->fline, &w->fline_cap, len + FIELD_GROWTH + 1))
         return LS_ERR_NOMEM;
     char *dst = w->fline;
     size_t o = 0, from = 0;

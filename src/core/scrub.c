@@ -532,12 +532,8 @@ static ls_status scrub_one(ls_worker *w, const char *in, size_t len, const char 
     size_t tlen = len;
     /* Field actions first (for JSON lines: time.precision only), then the
      * format's scrubber over the whole line. */
-    if (fields_wanted(p) && fields_line(w, fmt, in, len, &t, &tlen) != LS_OK) {
-        w->count.fail_closed++;
-        *out = nomem_marker;
-        *out_len = sizeof nomem_marker - 1;
-        return LS_ERR_NOMEM;
-    }
+    if (fields_wanted(p) && fields_line(w, fmt, in, len, &t, &tlen) != LS_OK)
+        return scrub_nomem(w, out, out_len);
     switch (fmt) {
     case FMT_JSON:
     case FMT_SENTRY: /* an event is JSON; its own parser is not built yet */

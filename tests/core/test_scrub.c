@@ -1285,46 +1285,9 @@ static uint32_t leak_rand(uint32_t *x)
  * of numbers and lowers the case.  Written independently of ipaddr.c. */
 static size_t leak_decode(const char *s, size_t n, char dash, char *out)
 {
-    size_t o = 0;
-    for (size_t k = 0; k < n;) {
-        unsigned v;
-        if (s[k] == '%' && k + 4 < n && s[k + 1] == '2' && s[k + 2] == '5' &&
-            sscanf(s + k + 3, "%2x", &v) == 1 && isxdigit((unsigned char)s[k + 4])) {
-            out[o++] = (char)v;
-            k += 5;
-        } else if (s[k] == '%' && k + 2 < n && isxdigit((unsigned char)s[k + 1]) &&
-                   isxdigit((unsigned char)s[k + 2]) && sscanf(s + k + 1, "%2x", &v) == 1) {
-            out[o++] = (char)v;
-            k += 3;
-        } else if (s[k] == '\\' && k + 5 < n && s[k + 1] == 'u' &&
-                   sscanf(s + k + 2, "%4x", &v) == 1) {
-            out[o++] = (char)v;
-            k += 6;
-        } else if (s[k] == '\\' && k + 3 < n && s[k + 1] == 'x' &&
-                   sscanf(s + k + 2, "%2x", &v) == 1) {
-            out[o++] = (char)v;
-            k += 4;
-        } else if (s[k] == '\\' && k + 1 < n) {
-            out[o++] = s[k + 1];
-            k += 2;
-        } else if (k + 8 <= n && memcmp(s + k, "&period;", 8) == 0) {
-            out[o++] = '.';
-            k += 8;
-        } else if (k + 7 <= n && memcmp(s + k, "&colon;", 7) == 0) {
-            out[o++] = ':';
-            k += 7;
-        } else if (s[k] == '&' && k + 3 < n && s[k + 1] == '#' && memchr(s + k, ';', n - k)) {
-            bool hex = s[k + 2] == 'x';
-            v = (unsigned)strtoul(s + k + 2 + hex, NULL, hex ? 16 : 10);
-            out[o++] = (char)v;
-            k = (size_t)((const char *)memchr(s + k, ';', n - k) - s) + 1;
-        } else if (s[k] == '-' && dash) {
-            out[o++] = dash;
-            k++;
-        } else {
-            out[o++] = (char)tolower((unsigned char)s[k++]);
-        }
-    }
+    size_t o = test_unescape(s, n, dash, out);
+    for (size_t k = 0; k < o; k++)
+        out[k] = (char)tolower((unsigned char)out[k]);
     /* Leading zeros: "0195" reads as 195. */
     size_t w = 0;
     for (size_t k = 0; k < o; k++) {

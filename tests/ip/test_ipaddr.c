@@ -1422,55 +1422,6 @@ Test(ipscan, finds_each_address_once)
 /* Every match, on every prefix of every test line: positions in order and
  * inside the text, the text parses to exactly m.addr, the form agrees, the
  * zone (if any) starts with '%'. */
-/* Decodes the text of a match the way a reader would: "%3A", "%2E",
- * "%252E", "\\u002e", "\\x2e", "\\.", "&#46;", "&#x2e;", "&period;",
- * "&colon;", and with `dash` each '-' as the separator ('.' for IPv4, ':'
- * for IPv6).  An independent decoder: it does not share ipaddr.c's. */
-static size_t unescape(const char *s, size_t n, bool dash, bool v4, char *out, size_t cap)
-{
-    size_t o = 0;
-    for (size_t k = 0; k < n && o < cap;) {
-        unsigned v;
-        if (s[k] == '%' && k + 4 < n && s[k + 1] == '2' && s[k + 2] == '5' &&
-            sscanf(s + k + 3, "%2x", &v) == 1) {
-            out[o++] = (char)v;
-            k += 5;
-        } else if (s[k] == '%' && k + 2 < n && sscanf(s + k + 1, "%2x", &v) == 1) {
-            out[o++] = (char)v;
-            k += 3;
-        } else if (s[k] == '\\' && k + 5 < n && s[k + 1] == 'u' &&
-                   sscanf(s + k + 2, "%4x", &v) == 1) {
-            out[o++] = (char)v;
-            k += 6;
-        } else if (s[k] == '\\' && k + 3 < n && s[k + 1] == 'x' &&
-                   sscanf(s + k + 2, "%2x", &v) == 1) {
-            out[o++] = (char)v;
-            k += 4;
-        } else if (s[k] == '\\' && k + 1 < n) {
-            out[o++] = s[k + 1];
-            k += 2;
-        } else if (s[k] == '&' && k + 8 <= n && memcmp(s + k, "&period;", 8) == 0) {
-            out[o++] = '.';
-            k += 8;
-        } else if (s[k] == '&' && k + 7 <= n && memcmp(s + k, "&colon;", 7) == 0) {
-            out[o++] = ':';
-            k += 7;
-        } else if (s[k] == '&' && k + 2 < n && s[k + 1] == '#') {
-            const char *semi = memchr(s + k, ';', n - k);
-            cr_assert(semi != NULL);
-            v = (unsigned)strtoul(s + k + 2 + (s[k + 2] == 'x'), NULL, s[k + 2] == 'x' ? 16 : 10);
-            out[o++] = (char)v;
-            k = (size_t)(semi - s) + 1;
-        } else if (dash && s[k] == '-') {
-            out[o++] = v4 ? '.' : ':';
-            k++;
-        } else {
-            out[o++] = s[k++];
-        }
-    }
-    return o;
-}
-
 static void check_matches(const char *s, size_t len)
 {
     size_t pos = 0, guard = 0;
@@ -1485,9 +1436,12 @@ static void check_matches(const char *s, size_t len)
         bool v4 = m.form == IP_FORM_V4 || m.form == IP_FORM_V4_REVERSED ||
                   m.form == IP_FORM_V4_FIVE || m.form == IP_FORM_V4_EITHER ||
                   m.form == IP_FORM_V4_NUM_FIRST || m.form == IP_FORM_V4_NUM_LAST;
-        char dec[256];
-        size_t tlen = unescape(s + m.start, m.end - m.start, m.enc_sep == IP_ENC_DASH, v4, dec,
-                               sizeof dec);
+        /* The match as a reader decodes it (testutil.h), '-' as the
+         * separator of a dashed host name. */
+        char dec[IP_MATCH_TEXT_MAX + 64];
+        cr_assert(m.end - m.start <= sizeof dec);
+        size_t tlen = test_unescape(s + m.start, m.end - m.start,
+                                    m.enc_sep == IP_ENC_DASH ? (v4 ? '.' : ':') : 0, dec);
         const char *txt = dec;
         if (m.form == IP_FORM_V4_FIVE) {
             /* Both readings parse: the first four numbers, the last four. */
